@@ -1,0 +1,1 @@
+"""Compiled kernels (Cython). Import through fastact's public API, not directly."""

@@ -1,0 +1,235 @@
+"""Plain-NumPy reference implementations: the formulas as written in a textbook.
+
+These are the readable oracle for the tests and the NumPy baseline for the benchmarks. They
+are dtype-generic: float32, float64 and np.longdouble inputs keep their dtype, so the tests
+evaluate them in higher precision (float32 -> float64, float64 -> longdouble) and round.
+
+Only the numerically safe textbook forms are used (sigmoid through exp(-|x|), the derivatives
+of sigmoid and tanh as products that do not cancel); otherwise nothing is clever here. The
+signatures are those of the public API without ``out=``.
+"""
+import numpy as np
+
+__all__ = []  # filled in below
+
+# strings, so that np.longdouble evaluation gets every digit
+SELU_SCALE = "1.0507009873554804934193349852946"
+SELU_ALPHA = "1.6732632423543772848170429916717"
+
+
+def _arr(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _c(value, like):
+    """A constant in the dtype of ``like`` (keeps longdouble precision for longdouble)."""
+    return np.asarray(value, dtype=like.dtype)
+
+
+def _pick_input(x, y):
+    if (x is None) == (y is None):
+        raise ValueError("give exactly one of x= (the forward input) or y= (the forward output)")
+    return (_arr(x), False) if y is None else (_arr(y), True)
+
+
+def _nan_passthrough(x, values):
+    """Where x is NaN the result is NaN (the comparison-based formulas would hide it)."""
+    return np.where(np.isnan(x), x, values)
+
+
+# --- identity ---------------------------------------------------------------------------------
+def identity(x):
+    return _arr(x).copy()
+
+
+def identity_derivative(x):
+    x = _arr(x)
+    return _nan_passthrough(x, np.ones_like(x))
+
+
+def identity_backward(grad, x=None, *, y=None):
+    a, _ = _pick_input(x, y)
+    return _arr(grad) * identity_derivative(a)
+
+
+# --- relu -------------------------------------------------------------------------------------
+def relu(x):
+    x = _arr(x)
+    return _nan_passthrough(x, np.where(x > 0, x, 0).astype(x.dtype))
+
+
+def relu_derivative(x):
+    x = _arr(x)
+    return _nan_passthrough(x, (x > 0).astype(x.dtype))
+
+
+def relu_backward(grad, x=None, *, y=None):
+    a, _ = _pick_input(x, y)  # y > 0 exactly where x > 0
+    return _arr(grad) * relu_derivative(a)
+
+
+# --- leaky_relu -------------------------------------------------------------------------------
+def leaky_relu(x, *, alpha=0.01):
+    x = _arr(x)
+    return np.where(x >= 0, x, _c(alpha, x) * x)
+
+
+def leaky_relu_derivative(x, *, alpha=0.01):
+    x = _arr(x)
+    return _nan_passthrough(x, np.where(x > 0, _c(1, x), _c(alpha, x)))
+
+
+def leaky_relu_backward(grad, x=None, *, y=None, alpha=0.01):
+    a, from_y = _pick_input(x, y)
+    if from_y and alpha < 0:
+        raise ValueError("alpha: backward from y= needs alpha >= 0")
+    return _arr(grad) * leaky_relu_derivative(a, alpha=alpha)  # y has the sign of x
+
+
+# --- elu --------------------------------------------------------------------------------------
+def elu(x, *, alpha=1.0):
+    x = _arr(x)
+    return np.where(x > 0, x, _c(alpha, x) * np.expm1(np.minimum(x, 0)))
+
+
+def elu_derivative(x, *, alpha=1.0):
+    x = _arr(x)
+    return np.where(x > 0, _c(1, x), _c(alpha, x) * np.exp(np.minimum(x, 0)))
+
+
+def elu_backward(grad, x=None, *, y=None, alpha=1.0):
+    a, from_y = _pick_input(x, y)
+    if not from_y:
+        return _arr(grad) * elu_derivative(a, alpha=alpha)
+    if alpha < 0:
+        raise ValueError("alpha: backward from y= needs alpha >= 0")
+    return _arr(grad) * np.where(a > 0, _c(1, a), a + _c(alpha, a))
+
+
+# --- selu -------------------------------------------------------------------------------------
+def selu(x):
+    x = _arr(x)
+    scale, alpha = _c(SELU_SCALE, x), _c(SELU_ALPHA, x)
+    return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def selu_derivative(x):
+    x = _arr(x)
+    scale, alpha = _c(SELU_SCALE, x), _c(SELU_ALPHA, x)
+    return scale * np.where(x > 0, _c(1, x), alpha * np.exp(np.minimum(x, 0)))
+
+
+def selu_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)
+    if not from_y:
+        return _arr(grad) * selu_derivative(a)
+    scale, alpha = _c(SELU_SCALE, a), _c(SELU_ALPHA, a)
+    return _arr(grad) * np.where(a > 0, scale, a + scale * alpha)
+
+
+# --- sigmoid ----------------------------------------------------------------------------------
+def sigmoid(x):
+    """1 / (1 + exp(-x)), written with e = exp(-|x|) so that it never overflows."""
+    x = _arr(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_derivative(x):
+    """sigmoid(x) * (1 - sigmoid(x)) = sigmoid(x) * sigmoid(-x)."""
+    x = _arr(x)
+    return sigmoid(x) * sigmoid(-x)
+
+
+def sigmoid_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)
+    d = a * (1 - a) if from_y else sigmoid_derivative(a)
+    return _arr(grad) * d
+
+
+# --- tanh -------------------------------------------------------------------------------------
+def tanh(x):
+    return np.tanh(_arr(x))
+
+
+def tanh_derivative(x):
+    """1 - tanh(x)^2 = 1 / cosh(x)^2 (the second form does not cancel for large |x|)."""
+    x = _arr(x)
+    with np.errstate(over="ignore"):
+        return 1 / np.cosh(x) ** 2
+
+
+def tanh_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)
+    d = (1 - a) * (1 + a) if from_y else tanh_derivative(a)  # 1 - y^2 without cancellation
+    return _arr(grad) * d
+
+
+# aliases
+linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
+
+
+# --- prelu ------------------------------------------------------------------------------------
+def _channel_weight(x, weight, axis):
+    """weight broadcast against x along the channel axis."""
+    w = np.asarray(weight, dtype=x.dtype)
+    if w.size == 1:
+        return w.reshape(())
+    shape = [1] * x.ndim
+    shape[axis] = w.size
+    return w.reshape(shape)
+
+
+def prelu(x, weight, *, axis=1):
+    x = _arr(x)
+    return np.where(x >= 0, x, _channel_weight(x, weight, axis) * x)
+
+
+def prelu_derivative(x, weight, *, axis=1):
+    x = _arr(x)
+    w = _channel_weight(x, weight, axis)
+    return _nan_passthrough(x, np.where(x > 0, _c(1, x), w + 0 * x))
+
+
+def prelu_backward(grad, x, weight, *, axis=1):
+    """(grad * prelu'(x), sum of grad * x over x <= 0, per channel)."""
+    x, grad = _arr(x), _arr(grad)
+    grad_x = grad * prelu_derivative(x, weight, axis=axis)
+    contrib = np.where(x > 0, 0, grad * x)
+    w = np.asarray(weight)
+    if w.size == 1:
+        grad_w = contrib.sum().reshape(w.shape)
+    else:
+        ax = axis % x.ndim
+        grad_w = contrib.sum(axis=tuple(i for i in range(x.ndim) if i != ax))
+    return grad_x, grad_w.astype(x.dtype)
+
+
+# --- softmax, log_softmax ---------------------------------------------------------------------
+def softmax(x, *, axis=-1):
+    x = _arr(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_backward(grad, y, *, axis=-1):
+    """Vector-Jacobian product: y * (grad - sum(grad * y))."""
+    grad, y = _arr(grad), _arr(y)
+    return y * (grad - np.sum(grad * y, axis=axis, keepdims=True))
+
+
+def log_softmax(x, *, axis=-1):
+    x = _arr(x)
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def log_softmax_backward(grad, y, *, axis=-1):
+    """Vector-Jacobian product: grad - exp(y) * sum(grad)."""
+    grad, y = _arr(grad), _arr(y)
+    return grad - np.exp(y) * np.sum(grad, axis=axis, keepdims=True)
+
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in ("np",)]
+__all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA")]
