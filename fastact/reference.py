@@ -189,7 +189,7 @@ def prelu(x, weight, *, axis=1):
 def prelu_derivative(x, weight, *, axis=1):
     x = _arr(x)
     w = _channel_weight(x, weight, axis)
-    return _nan_passthrough(x, np.where(x > 0, _c(1, x), w + 0 * x))
+    return _nan_passthrough(x, np.where(x > 0, _c(1, x), w))
 
 
 def prelu_backward(grad, x, weight, *, axis=1):

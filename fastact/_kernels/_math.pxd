@@ -9,7 +9,8 @@
 # NaN in gives NaN out for every formula (comparisons are written so that NaN falls through
 # to an arithmetic branch), and the infinities give the mathematical limits.
 
-from libc.math cimport exp, expm1, fabs, log, log1p, INFINITY
+from libc.math cimport exp, expm1, fabs, floor, frexp, ldexp, log, log1p, INFINITY
+from libc.float cimport DBL_MIN
 from libc.math cimport tanh as c_tanh
 
 # SELU's constants as double-double values (hi + lo, from the 32-digit definitions, computed
@@ -25,6 +26,40 @@ cdef extern from *:
     const double SELU_SCALE_LO "FASTACT_SELU_SCALE_LO"
     const double SELU_SCALE_ALPHA "FASTACT_SELU_SCALE_ALPHA"
     const double SELU_SCALE_ALPHA_LO "FASTACT_SELU_SCALE_ALPHA_LO"
+
+
+# ln 2 split for Cody-Waite reduction: LN2_HI has 32 trailing zero bits, so k * LN2_HI is exact
+# for |k| < 2^21.
+cdef extern from *:
+    """
+    #define FASTACT_LN2_HI 6.93147180369123816490e-01
+    #define FASTACT_LN2_LO 1.90821492927058770002e-10
+    #define FASTACT_INV_LN2 1.44269504088896338700e+00
+    """
+    const double LN2_HI "FASTACT_LN2_HI"
+    const double LN2_LO "FASTACT_LN2_LO"
+    const double INV_LN2 "FASTACT_INV_LN2"
+
+
+# a * b * exp(x) * 2^j, accurate wherever the product is: b * exp(x) alone may be subnormal or
+# 0 (a derivative far in an exp tail, or a tiny alpha) while a large gradient a makes the
+# product a normal number. Then every factor is split into a mantissa and a power of two
+# (exp(x) = exp(r) * 2^k with |r| <= ln2/2), the mantissas are multiplied (no overflow or
+# underflow possible) and the powers of two are applied last by one correctly rounded ldexp.
+# NaN in gives NaN; x = -inf gives a * b * 0.
+cdef inline double mul_exp(double a, double b, double x, int j) noexcept nogil:
+    cdef double e = b * exp(x)
+    cdef double k, r, ma, mb
+    cdef int ea, eb
+    if not (fabs(e) < DBL_MIN):  # normal, inf or NaN: nothing was lost
+        return ldexp(a * e, j) if j else a * e
+    if x < -1600.0:
+        return a * e
+    k = floor(x * INV_LN2 + 0.5)
+    r = (x - k * LN2_HI) - k * LN2_LO
+    ma = frexp(a, &ea)
+    mb = frexp(b, &eb)
+    return ldexp(ma * (mb * exp(r)), ea + eb + <int>k + j)
 
 
 # --- identity -------------------------------------------------------------------------------
@@ -132,6 +167,62 @@ cdef inline double tanh_derivative(double x) noexcept nogil:
 # (1 - y)(1 + y): 1 - y is exact for y in [0.5, 1], where 1 - y*y would cancel.
 cdef inline double tanh_derivative_from_y(double y) noexcept nogil:
     return (1.0 - y) * (1.0 + y)
+
+
+# --- backward: grad * f'(x) in one formula ------------------------------------------------------
+# The generic form multiplies by the derivative; functions whose derivative can underflow
+# while grad * f'(x) is a normal number (an exp tail) have their own below.
+cdef inline double identity_backward(double g, double x) noexcept nogil:
+    return g * identity_derivative(x)
+
+cdef inline double identity_backward_from_y(double g, double y) noexcept nogil:
+    return g * identity_derivative_from_y(y)
+
+cdef inline double relu_backward(double g, double x) noexcept nogil:
+    return g * relu_derivative(x)
+
+cdef inline double relu_backward_from_y(double g, double y) noexcept nogil:
+    return g * relu_derivative_from_y(y)
+
+cdef inline double leaky_relu_backward(double g, double x, double alpha) noexcept nogil:
+    return g * leaky_relu_derivative(x, alpha)
+
+cdef inline double leaky_relu_backward_from_y(double g, double y, double alpha) noexcept nogil:
+    return g * leaky_relu_derivative_from_y(y, alpha)
+
+cdef inline double elu_backward(double g, double x, double alpha) noexcept nogil:
+    return g if x > 0.0 else mul_exp(g, alpha, x, 0)
+
+cdef inline double elu_backward_from_y(double g, double y, double alpha) noexcept nogil:
+    return g * elu_derivative_from_y(y, alpha)
+
+cdef inline double selu_backward(double g, double x) noexcept nogil:
+    if x > 0.0:
+        return g * SELU_SCALE
+    return mul_exp(g, SELU_SCALE_ALPHA, x, 0)  # SELU_SCALE_ALPHA_LO is 0.07 ULP
+
+cdef inline double selu_backward_from_y(double g, double y) noexcept nogil:
+    return g * selu_derivative_from_y(y)
+
+# Beyond |x| = 700, (1 + e)^2 rounds to 1 and sigmoid'(x) = exp(-|x|).
+cdef inline double sigmoid_backward(double g, double x) noexcept nogil:
+    cdef double a = fabs(x)
+    if a > 700.0:
+        return mul_exp(g, 1.0, -a, 0)
+    return g * sigmoid_derivative(x)
+
+cdef inline double sigmoid_backward_from_y(double g, double y) noexcept nogil:
+    return g * sigmoid_derivative_from_y(y)
+
+# Beyond |x| = 350, tanh'(x) = 4 exp(-2|x|) (the denominator rounds to 1).
+cdef inline double tanh_backward(double g, double x) noexcept nogil:
+    cdef double a = fabs(x)
+    if a > 350.0:
+        return mul_exp(g, 1.0, -2.0 * a, 2)
+    return g * tanh_derivative(x)
+
+cdef inline double tanh_backward_from_y(double g, double y) noexcept nogil:
+    return g * tanh_derivative_from_y(y)
 
 
 # --- softmax helpers ------------------------------------------------------------------------

@@ -1,0 +1,216 @@
+"""Activation objects: fastact.get, fastact.available, the classes, name/params/repr, and that
+every object method gives bit-for-bit the result of the corresponding function.
+
+Covered: available() list; get() for every name and the alias 'linear'; parameters through
+get() and the constructors; unknown names (ValueError listing the available names) and
+unknown parameters (TypeError); get(obj) is obj; forward/__call__/derivative/backward (from
+x and y; PReLU's (grad_x, grad_weight); Softmax/LogSoftmax's backward(grad, y)) equal the
+functions, including out=; Softmax/LogSoftmax have no `derivative`; reprs.
+"""
+import math
+import re
+
+import numpy as np
+import pytest
+
+import fastact
+from _oracle import grads, mixed_values
+
+NAMES = ["identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "prelu", "softmax",
+         "log_softmax"]
+CLASSES = {
+    "identity": "Identity", "relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU",
+    "selu": "SELU", "sigmoid": "Sigmoid", "tanh": "Tanh", "prelu": "PReLU",
+    "softmax": "Softmax", "log_softmax": "LogSoftmax",
+}
+ELEMENTWISE = NAMES[:7]
+
+
+def test_available():
+    av = fastact.available()
+    assert av == NAMES
+    assert isinstance(av, list)
+    av.append("mutated")  # a copy: the package's list is not shared
+    assert fastact.available() == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_get_returns_the_class(name):
+    params = {"weight": 0.25} if name == "prelu" else {}
+    obj = fastact.get(name, **params)
+    cls = getattr(fastact, CLASSES[name])
+    assert type(obj) is cls
+    assert obj.name == name
+    assert isinstance(obj.params, dict)
+
+
+def test_linear_alias():
+    obj = fastact.get("linear")
+    assert type(obj) is fastact.Identity
+    assert obj.name == "identity"
+    assert obj.params == {}
+
+
+def test_params_and_repr():
+    assert fastact.get("leaky_relu").params == {"alpha": 0.01}
+    assert repr(fastact.get("leaky_relu")) == "LeakyReLU(alpha=0.01)"
+    lr = fastact.get("leaky_relu", alpha=0.2)
+    assert lr.params == {"alpha": 0.2} and repr(lr) == "LeakyReLU(alpha=0.2)"
+    assert fastact.LeakyReLU(alpha=0.3).params == {"alpha": 0.3}
+    assert fastact.LeakyReLU().params == {"alpha": 0.01}
+    assert fastact.ELU().params == {"alpha": 1.0}
+    assert repr(fastact.ELU()) == "ELU(alpha=1.0)"
+    assert fastact.get("elu", alpha=2.0).params == {"alpha": 2.0}
+    for name in ("identity", "relu", "selu", "sigmoid", "tanh"):
+        obj = fastact.get(name)
+        assert obj.params == {}
+        assert repr(obj) == CLASSES[name] + "()"
+    assert fastact.Softmax().params == {"axis": -1}
+    assert fastact.LogSoftmax(axis=0).params == {"axis": 0}
+    assert fastact.get("softmax", axis=1).params == {"axis": 1}
+    assert repr(fastact.Softmax(axis=1)) == "Softmax(axis=1)"
+    assert repr(fastact.LogSoftmax()) == "LogSoftmax(axis=-1)"
+    p = fastact.PReLU(0.25)
+    assert p.params == {"weight": 0.25, "axis": 1}
+    assert repr(p).startswith("PReLU(") and "weight=0.25" in repr(p) and "axis=1" in repr(p)
+    p2 = fastact.get("prelu", weight=[0.1, 0.2], axis=0)
+    assert p2.params["axis"] == 0 and list(np.asarray(p2.params["weight"])) == [0.1, 0.2]
+
+
+def test_unknown_name_lists_available():
+    with pytest.raises(ValueError) as info:
+        fastact.get("swish")
+    msg = str(info.value)
+    assert "swish" in msg
+    for name in NAMES:
+        assert re.search(r"(?<![A-Za-z_])%s(?![A-Za-z_])" % name, msg), name
+
+
+@pytest.mark.parametrize("name,params", [
+    ("relu", {"alpha": 0.1}), ("identity", {"alpha": 1.0}), ("leaky_relu", {"beta": 1.0}),
+    ("elu", {"slope": 1.0}), ("sigmoid", {"axis": 1}), ("softmax", {"alpha": 1.0}),
+    ("selu", {"scale": 1.0}), ("prelu", {"weight": 0.2, "alpha": 1.0}),
+])
+def test_unknown_parameter(name, params):
+    with pytest.raises(TypeError):
+        fastact.get(name, **params)
+
+
+def test_bad_parameter_values():
+    x = np.array([-1.0, 1.0])
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="alpha"):
+            fastact.get("leaky_relu", alpha=bad)(x)
+        with pytest.raises(ValueError, match="alpha"):
+            fastact.ELU(alpha=bad).forward(x)
+    for bad in ("0.1", None, [0.1]):
+        with pytest.raises(TypeError, match="alpha"):
+            fastact.get("elu", alpha=bad).forward(x)
+    with pytest.raises(TypeError, match="axis"):
+        fastact.Softmax(axis=1.5).forward(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="axis"):
+        fastact.Softmax(axis=3).forward(np.ones((2, 2)))
+
+
+def test_get_of_an_object_returns_it():
+    for name in NAMES:
+        obj = fastact.get(name, **({"weight": 0.5} if name == "prelu" else {}))
+        assert fastact.get(obj) is obj
+    lr = fastact.LeakyReLU(alpha=0.3)
+    assert fastact.get(lr) is lr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_methods_equal_functions(name, dtype):
+    params = {"alpha": 0.3} if name in ("leaky_relu", "elu") else {}
+    obj = fastact.get(name, **params)
+    x = mixed_values(64, dtype, seed=1).reshape(8, 8)
+    g = grads((8, 8), dtype, seed=2)
+    f = getattr(fastact, name)
+    d = getattr(fastact, name + "_derivative")
+    b = getattr(fastact, name + "_backward")
+    y = f(x, **params)
+    pairs = [
+        (obj.forward(x), y),
+        (obj(x), y),
+        (obj.derivative(x), d(x, **params)),
+        (obj.backward(g, x), b(g, x, **params)),
+        (obj.backward(g, y=y), b(g, y=y, **params)),
+    ]
+    for got, want in pairs:
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    out = np.empty_like(x)
+    assert obj.forward(x, out=out) is out and out.tobytes() == y.tobytes()
+    out = np.empty_like(x)
+    assert obj(x, out=out) is out and out.tobytes() == y.tobytes()
+    out = np.empty_like(x)
+    assert obj.derivative(x, out=out) is out
+    gg = g.copy()
+    assert obj.backward(gg, x, out=gg) is gg and gg.tobytes() == b(g, x, **params).tobytes()
+    # the object really applies its parameter (not the default)
+    if params:
+        assert not np.array_equal(obj(x), f(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_prelu_methods_equal_functions(dtype):
+    x = mixed_values(60, dtype, seed=3).reshape(3, 4, 5)
+    g = grads((3, 4, 5), dtype, seed=4)
+    for weight, axis in ((np.array([0.1, 0.2, -0.3, 2.0], dtype), 1), (0.25, 1),
+                         (np.array([0.5, 0.25, 0.125], dtype), 0)):
+        obj = fastact.PReLU(weight, axis=axis)
+        assert obj.name == "prelu"
+        np.testing.assert_array_equal(obj.forward(x), fastact.prelu(x, weight, axis=axis))
+        np.testing.assert_array_equal(obj(x), fastact.prelu(x, weight, axis=axis))
+        np.testing.assert_array_equal(obj.derivative(x), fastact.prelu_derivative(x, weight, axis=axis))
+        gx, gw = obj.backward(g, x)
+        gx2, gw2 = fastact.prelu_backward(g, x, weight, axis=axis)
+        assert gx.tobytes() == gx2.tobytes() and np.array_equal(gw, gw2)
+        assert np.shape(gw) == np.shape(weight)
+        out = np.empty_like(x)
+        assert obj.forward(x, out=out) is out
+        out = np.empty_like(x)
+        r = obj.backward(g, x, out=out)
+        assert r[0] is out
+    obj = fastact.get("prelu", weight=np.array([0.1, 0.2, 0.3, 0.4], dtype))
+    assert obj.params["axis"] == 1
+    np.testing.assert_array_equal(obj(x), fastact.prelu(x, np.array([0.1, 0.2, 0.3, 0.4], dtype)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cls,fname", [("Softmax", "softmax"), ("LogSoftmax", "log_softmax")])
+def test_softmax_objects(cls, fname, dtype):
+    x = mixed_values(60, dtype, seed=5).reshape(3, 4, 5)
+    g = grads((3, 4, 5), dtype, seed=6)
+    for axis in (-1, 0, 1):
+        obj = getattr(fastact, cls)(axis=axis)
+        assert obj.name == fname
+        assert not hasattr(obj, "derivative")
+        f = getattr(fastact, fname)
+        b = getattr(fastact, fname + "_backward")
+        y = f(x, axis=axis)
+        assert obj.forward(x).tobytes() == y.tobytes()
+        assert obj(x).tobytes() == y.tobytes()
+        assert obj.backward(g, y).tobytes() == b(g, y, axis=axis).tobytes()
+        out = np.empty_like(x)
+        assert obj(x, out=out) is out and out.tobytes() == y.tobytes()
+        out = np.empty_like(x)
+        assert obj.backward(g, y, out=out) is out
+    assert not hasattr(fastact.get(fname), "derivative")
+    assert obj.params == {"axis": 1}
+
+
+def test_elementwise_objects_have_derivative_and_backward():
+    for name in ELEMENTWISE + ["prelu"]:
+        obj = fastact.get(name, **({"weight": 0.5} if name == "prelu" else {}))
+        assert callable(obj.derivative) and callable(obj.backward) and callable(obj.forward)
+
+
+def test_leaky_relu_object_alpha_in_results():
+    x = np.array([-2.0, -0.0, 3.0])
+    np.testing.assert_array_equal(fastact.get("leaky_relu", alpha=0.5)(x), [-1.0, 0.0, 3.0])
+    np.testing.assert_array_equal(fastact.LeakyReLU(0.5).derivative(x), [0.5, 0.5, 1.0])
+    np.testing.assert_array_equal(fastact.ELU(2.0)(np.array([-np.inf])), [-2.0])
+    s = fastact.SELU()(np.array([1.0]))
+    assert math.isclose(s[0], 1.0507009873554805, rel_tol=1e-15)

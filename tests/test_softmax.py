@@ -1,0 +1,266 @@
+"""softmax, log_softmax and their backward passes (vector-Jacobian products from y) against
+the oracle (tests/_oracle.py: reference in float64 for float32 data, long double for float64).
+
+Bounds (n = length of the reduced axis, eps = machine epsilon of the dtype, ulp as in
+_oracle.ulp_error; NaN positions and infinities must match exactly):
+
+    softmax                |err| <= 4 ulp(want) + n * eps * |want|
+    log_softmax            |err| <= 4 ulp(want) + 4 * eps * (|x - max| + log n)
+    softmax_backward       |err| <= (n + 4) * eps * |y| * (|grad| + sum|grad * y|)
+    log_softmax_backward   |err| <= (n + 4) * eps * (|grad| + exp(y) * sum|grad|)
+    (the two backward bounds also allow one spacing of the smallest normal)
+
+Covered: 1-d to 4-d arrays reduced along every axis (first, middle, last, negative); n from
+1 to 1000; 0-d input (softmax = 1, log_softmax = 0); empty arrays; C, F and non-contiguous
+input; out=None, a separate out in either memory order, out=x in place, out=grad / out=y for
+backward; backward from the kernel's own y as well as from the oracle's.
+"""
+import numpy as np
+import pytest
+
+import fastact
+from _oracle import (
+    DTYPES, assert_within, grads, log_softmax_backward_tol, log_softmax_tol, oracle,
+    softmax_backward_tol, softmax_tol,
+)
+
+DT = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.name)
+
+SHAPE_AXES = [
+    ((7,), -1), ((7,), 0), ((1000,), 0), ((1,), 0), ((4, 7), -1), ((4, 7), 1), ((7, 4), 0),
+    ((4, 7), -2), ((3, 5, 6), 0), ((3, 5, 6), 1), ((3, 5, 6), 2), ((3, 5, 6), -2),
+    ((2, 3, 4, 5), 0), ((2, 3, 4, 5), 1), ((2, 3, 4, 5), 2), ((2, 3, 4, 5), 3),
+    ((2, 3, 4, 5), -3), ((6, 1), 1), ((1, 6), 0), ((3, 1000), 1), ((1000, 3), 0),
+    ((5, 64, 9), 1),
+]
+
+
+def logits(shape, dtype, seed=0, scale=5.0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * scale
+    if x.size > 8:
+        flat = x.reshape(-1)
+        flat[::11] *= 8.0        # some far-apart logits
+        flat[3::17] = flat[2::17][: flat[3::17].size]  # ties with a neighbour
+    return x.astype(dtype)
+
+
+def check_softmax_family(x, axis, dtype, g=None, label=""):
+    n = x.shape[axis] if x.ndim else 1
+    if g is None:
+        g = grads(x.shape, dtype, seed=x.size + 3)
+    y = fastact.softmax(x, axis=axis)
+    want = oracle("softmax", x, axis=axis)
+    assert_within(y, want, softmax_tol(want, n, dtype), {"x": x}, "softmax " + label)
+    ly = fastact.log_softmax(x, axis=axis)
+    lwant = oracle("log_softmax", x, axis=axis)
+    assert_within(ly, lwant, log_softmax_tol(lwant, x, axis, dtype), {"x": x}, "log_softmax " + label)
+    # backward from the oracle's y and from the kernel's own y (the oracle uses the given y)
+    for yy, tag in ((want, "oracle y"), (y, "kernel y")):
+        b = fastact.softmax_backward(g, yy, axis=axis)
+        bw = oracle("softmax_backward", g, yy, axis=axis)
+        assert_within(b, bw, softmax_backward_tol(g, yy, axis, dtype), {"grad": g, "y": yy},
+                      "softmax_backward %s %s" % (tag, label))
+    for lyy, tag in ((lwant, "oracle y"), (ly, "kernel y")):
+        b = fastact.log_softmax_backward(g, lyy, axis=axis)
+        bw = oracle("log_softmax_backward", g, lyy, axis=axis)
+        assert_within(b, bw, log_softmax_backward_tol(g, lyy, axis, dtype), {"grad": g, "y": lyy},
+                      "log_softmax_backward %s %s" % (tag, label))
+    return y, ly
+
+
+@DT
+@pytest.mark.parametrize("shape,axis", SHAPE_AXES, ids=lambda v: str(v))
+def test_accuracy_shapes_axes(shape, axis, dtype):
+    x = logits(shape, dtype, seed=sum(shape) + axis + 5)
+    check_softmax_family(x, axis, dtype, label="%s axis=%d" % (shape, axis))
+
+
+@DT
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0, 300.0])
+def test_accuracy_scales(scale, dtype):
+    x = logits((16, 37), dtype, seed=int(scale * 7) % 97, scale=scale)
+    check_softmax_family(x, -1, dtype, label="scale %g" % scale)
+    check_softmax_family(x, 0, dtype, label="scale %g axis 0" % scale)
+
+
+@DT
+def test_default_axis_is_last(dtype):
+    x = logits((3, 4, 5), dtype, seed=1)
+    g = grads(x.shape, dtype, seed=2)
+    y = fastact.softmax(x)
+    np.testing.assert_array_equal(y, fastact.softmax(x, axis=2))
+    np.testing.assert_array_equal(fastact.log_softmax(x), fastact.log_softmax(x, axis=-1))
+    np.testing.assert_array_equal(fastact.softmax_backward(g, y),
+                                  fastact.softmax_backward(g, y, axis=2))
+    ly = fastact.log_softmax(x)
+    np.testing.assert_array_equal(fastact.log_softmax_backward(g, ly),
+                                  fastact.log_softmax_backward(g, ly, axis=2))
+
+
+@DT
+def test_zero_d(dtype):
+    for v in (3.5, -1e4, 0.0):
+        x = np.array(v, dtype=dtype)
+        for axis in (-1, 0):
+            y = fastact.softmax(x, axis=axis)
+            ly = fastact.log_softmax(x, axis=axis)
+            assert isinstance(y, np.ndarray) and y.shape == () and y.dtype == dtype
+            assert isinstance(ly, np.ndarray) and ly.shape == () and ly.dtype == dtype
+            assert y == 1.0 and ly == 0.0
+    # backward of a single element: y * (g - g * y) = 0 with y = 1; g - exp(0) * g = 0
+    g = np.array(2.5, dtype=dtype)
+    b = fastact.softmax_backward(g, np.array(1.0, dtype=dtype))
+    assert b.shape == () and b.dtype == dtype and b == 0.0
+    b = fastact.log_softmax_backward(g, np.array(0.0, dtype=dtype))
+    assert b.shape == () and b.dtype == dtype and b == 0.0
+
+
+@DT
+def test_single_element_axis(dtype):
+    x = logits((5, 1), dtype, seed=4)
+    np.testing.assert_array_equal(fastact.softmax(x, axis=1), np.ones((5, 1), dtype))
+    np.testing.assert_array_equal(fastact.log_softmax(x, axis=1), np.zeros((5, 1), dtype))
+
+
+@DT
+@pytest.mark.parametrize("shape,axis", [((0,), 0), ((0, 3), 0), ((0, 3), 1), ((3, 0), 0),
+                                        ((3, 0), 1), ((2, 0, 4), 1)], ids=str)
+def test_empty(shape, axis, dtype):
+    x = np.zeros(shape, dtype=dtype)
+    for fn in (fastact.softmax, fastact.log_softmax):
+        r = fn(x, axis=axis)
+        assert r.shape == shape and r.dtype == dtype
+    for fn in (fastact.softmax_backward, fastact.log_softmax_backward):
+        r = fn(x, x, axis=axis)
+        assert r.shape == shape and r.dtype == dtype
+
+
+def _layout(a, layout):
+    if layout == "C":
+        return a.copy(order="C")
+    if layout == "F":
+        return np.asfortranarray(a)
+    big = np.zeros(a.shape[::-1][:-1] + (2 * a.shape[0],), dtype=a.dtype)
+    v = big[..., ::2].T
+    v[...] = a
+    assert not (v.flags.c_contiguous or v.flags.f_contiguous)
+    return v
+
+
+LAYOUT_MODES = [
+    (layout, mode)
+    for layout in ("C", "F", "noncontig")
+    for mode in ("none", "separate", "other_order", "inplace_x", "inplace_grad", "inplace_y")
+    if not (layout == "noncontig" and mode.startswith("inplace"))
+]
+
+
+@DT
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+@pytest.mark.parametrize("layout,mode", LAYOUT_MODES)
+def test_layouts_and_out(layout, mode, axis, dtype):
+    shape = (3, 5, 6)
+    base = logits(shape, dtype, seed=axis + 20)
+    gbase = grads(shape, dtype, seed=axis + 21)
+    n = shape[axis]
+    want = oracle("softmax", base, axis=axis)
+    lwant = oracle("log_softmax", base, axis=axis)
+    want_b = oracle("softmax_backward", gbase, want, axis=axis)
+    want_lb = oracle("log_softmax_backward", gbase, lwant, axis=axis)
+    what = "%s out=%s axis=%d" % (layout, mode, axis)
+
+    def out_for(x, g, y):
+        if mode == "none":
+            return None
+        if mode == "separate":
+            return np.full(shape, np.nan, dtype, order="F" if layout == "F" else "C")
+        if mode == "other_order":
+            return np.full(shape, np.nan, dtype, order="C" if layout == "F" else "F")
+        return {"inplace_x": x, "inplace_grad": g, "inplace_y": y}[mode]
+
+    if mode in ("none", "separate", "other_order", "inplace_x"):
+        for fn, target, tol in (
+            (fastact.softmax, want, softmax_tol(want, n, dtype)),
+            (fastact.log_softmax, lwant, log_softmax_tol(lwant, base, axis, dtype)),
+        ):
+            x = _layout(base, layout)
+            out = out_for(x, None, None)
+            r = fn(x, axis=axis, out=out)
+            if out is not None:
+                assert r is out, what
+            assert_within(r, target, tol, {"x": base}, fn.__name__ + " " + what)
+    if mode != "inplace_x":
+        for fn, y0, target, tol in (
+            (fastact.softmax_backward, want, want_b, softmax_backward_tol(gbase, want, axis, dtype)),
+            (fastact.log_softmax_backward, lwant, want_lb,
+             log_softmax_backward_tol(gbase, lwant, axis, dtype)),
+        ):
+            g = _layout(gbase, layout)
+            y = _layout(y0, layout)
+            out = out_for(None, g, y)
+            r = fn(g, y, axis=axis, out=out)
+            if out is not None:
+                assert r is out, what
+            assert_within(r, target, tol, {"grad": gbase}, fn.__name__ + " " + what)
+
+
+@DT
+def test_inplace_equals_out_of_place(dtype):
+    x = logits((4, 9, 5), dtype, seed=31)
+    g = grads(x.shape, dtype, seed=32)
+    for axis in (0, 1, 2):
+        for fn in (fastact.softmax, fastact.log_softmax):
+            ref = fn(x, axis=axis)
+            buf = x.copy()
+            assert fn(buf, axis=axis, out=buf) is buf
+            assert buf.tobytes() == ref.tobytes(), (fn.__name__, axis)
+        y = fastact.softmax(x, axis=axis)
+        ref = fastact.softmax_backward(g, y, axis=axis)
+        for which in ("grad", "y"):
+            gg, yy = g.copy(), y.copy()
+            out = gg if which == "grad" else yy
+            assert fastact.softmax_backward(gg, yy, axis=axis, out=out) is out
+            assert out.tobytes() == ref.tobytes(), ("softmax_backward", which, axis)
+        ly = fastact.log_softmax(x, axis=axis)
+        ref = fastact.log_softmax_backward(g, ly, axis=axis)
+        for which in ("grad", "y"):
+            gg, yy = g.copy(), ly.copy()
+            out = gg if which == "grad" else yy
+            assert fastact.log_softmax_backward(gg, yy, axis=axis, out=out) is out
+            assert out.tobytes() == ref.tobytes(), ("log_softmax_backward", which, axis)
+
+
+@DT
+def test_rows_are_independent(dtype):
+    """Changing one slice changes nothing in the others (no cross-talk between slices)."""
+    x = logits((6, 8), dtype, seed=40)
+    for axis in (0, 1):
+        y = fastact.softmax(x, axis=axis)
+        x2 = x.copy()
+        if axis == 1:
+            x2[2] += 3.0
+            x2[4, 0] = np.nan
+            changed = np.zeros((6, 8), bool)
+            changed[[2, 4]] = True
+        else:
+            x2[:, 5] *= 2.0
+            x2[0, 1] = -np.inf
+            changed = np.zeros((6, 8), bool)
+            changed[:, [1, 5]] = True
+        y2 = fastact.softmax(x2, axis=axis)
+        np.testing.assert_array_equal(y2[~changed], y[~changed])
+
+
+def test_log_softmax_backward_when_exp_y_underflows():
+    """grad - exp(y) * sum(grad) must stay accurate when exp(y) alone underflows in float64
+    but exp(y) * sum(grad) is a normal number (bound: (n+4)*eps*(|grad| + exp(y)*sum|grad|))."""
+    f64 = np.dtype(np.float64)
+    x = np.array([[0.0, -750.0, -760.0], [0.0, -740.0, -800.0]], dtype=f64)
+    y = oracle("log_softmax", x, axis=-1)
+    g = np.array([[1e300, 0.0, 0.0], [1e200, 0.0, 1.0]], dtype=f64)
+    got = fastact.log_softmax_backward(g, y)
+    want = oracle("log_softmax_backward", g, y, axis=-1)
+    assert want[0, 1] < -1e-27 and want[1, 1] < -1e-122  # normal numbers: exp(y) * 1e300, ...
+    assert_within(got, want, log_softmax_backward_tol(g, y, -1, f64), {"grad": g, "y": y},
+                  "log_softmax_backward exp(y) underflow")
