@@ -5,11 +5,10 @@ Every elementwise function f in (identity, relu, leaky_relu, elu, selu, sigmoid,
 log_softmax have their own signatures. All take ``out=`` (``out=x`` is in place) and compute
 float32 and float64 natively in compiled kernels that release the GIL.
 """
-from ._api import (
+from ._kernels._dispatch import (
     elu, elu_backward, elu_derivative,
     identity, identity_backward, identity_derivative,
     leaky_relu, leaky_relu_backward, leaky_relu_derivative,
-    linear, linear_backward, linear_derivative,
     log_softmax, log_softmax_backward,
     prelu, prelu_backward, prelu_derivative,
     relu, relu_backward, relu_derivative,
@@ -17,32 +16,37 @@ from ._api import (
     sigmoid, sigmoid_backward, sigmoid_derivative,
     softmax, softmax_backward,
     tanh, tanh_backward, tanh_derivative,
+    config, get_num_threads, set_num_threads,
 )
 from ._objects import (
     ELU, SELU, Activation, Identity, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax,
     Tanh, available, get,
 )
-from . import reference
+from . import _api, reference
+
+linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
 
 __version__ = "0.1.0"
 
 
 def show_config():
-    """Print how this fastact was built and what it runs on."""
+    """Print how this fastact was built and what it runs on (see also `config()`)."""
     import platform
     import sys
 
     import numpy
 
-    from ._kernels import _elementwise
-
+    cfg = config()
     lines = [
         "fastact %s" % __version__,
         "python %s on %s (%s)" % (platform.python_version(), sys.platform, platform.machine()),
         "numpy %s" % numpy.__version__,
-        "kernels: %s" % _elementwise.__file__,
-        "instruction set: one portable build for the platform's baseline (no per-CPU dispatch yet)",
-        "threads: 1 (kernels run single-threaded and release the GIL)",
+        "instruction-set levels compiled: %s" % ", ".join(cfg["isa_compiled"]),
+        "levels this CPU runs: %s" % ", ".join(cfg["isa_available"]),
+        "level in use: %s (FASTACT_CPU forces a lower one)" % cfg["isa"],
+        "FMA contraction: off (every level gives bitwise identical results)",
+        "OpenMP: %s" % ("yes" if cfg["openmp"] else "no (single-threaded build)"),
+        "threads: %d (set_num_threads / FASTACT_NUM_THREADS)" % cfg["num_threads"],
     ]
     print("\n".join(lines))
 

@@ -1,7 +1,10 @@
-"""Thin Python layer: validate once, pick the dtype's kernel, allocate out, call the kernel.
+"""The checked path of every public function: validate, convert, allocate out, call.
 
-No Python code loops over elements. Every check happens before the kernel runs, so a call
-that raises leaves every buffer untouched.
+The public functions (fastact._kernels._dispatch) handle the common case in compiled code:
+float32/float64 ndarrays in one contiguous layout. Everything else comes here: array-likes,
+other dtypes (NumPy's casting), non-contiguous input, and every error, raised with its
+documented message before any buffer is written. The prepared arrays then go back to the
+kernels through _dispatch's strict entry points. No Python code loops over elements.
 """
 import math
 import numbers
@@ -9,7 +12,7 @@ import numbers
 import numpy as np
 
 try:
-    from ._kernels import _elementwise, _prelu, _softmax
+    from ._kernels import _dispatch
 except ImportError as exc:  # pragma: no cover - only when running from an unbuilt source tree
     raise ImportError(
         "fastact's compiled kernels are missing (%s). Install the package with "
@@ -18,15 +21,7 @@ except ImportError as exc:  # pragma: no cover - only when running from an unbui
 
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
-_SUFFIX = {F32: "f32", F64: "f64"}
-# (function, pass, dtype) -> kernel; keyed by dtype objects (dtype.name is a slow property)
-_ELEMENTWISE = {
-    (name, pass_, np.dtype(dtype)): kernel
-    for (name, pass_, dtype), kernel in _elementwise.KERNELS.items()
-}
-
-SELU_SCALE = 1.0507009873554804934193349852946
-SELU_ALPHA = 1.6732632423543772848170429916717
+_NATIVE = (F32, F64)
 
 
 # --- validation helpers -----------------------------------------------------------------------
@@ -40,7 +35,7 @@ def _unsupported(name, dtype):
 
 def _compute_dtype(name, dtype):
     """(compute dtype, result dtype) for an input dtype, following NumPy's casting."""
-    if dtype in _SUFFIX:
+    if dtype in _NATIVE:
         return dtype, dtype
     if dtype.kind in "biu":
         return F64, F64
@@ -164,11 +159,6 @@ def prepare(named, out, extra=()):
     return arrays, out, result, order
 
 
-def _flat(a):
-    """The 1-D view of a contiguous array in memory order."""
-    return a.ravel(order="K")
-
-
 def _finish(out, result):
     return out if out.dtype == result else out.astype(result)
 
@@ -183,46 +173,22 @@ def _pick(x, y):
 
 
 # --- elementwise ------------------------------------------------------------------------------
-def _fast_ok(a):
-    """A native-dtype ndarray contiguous in some order: used as it is, without `prepare`."""
-    if type(a) is not np.ndarray:
-        return False
-    flags = a.flags
-    return flags.c_contiguous or flags.f_contiguous
+_HAS_ALPHA = ("leaky_relu", "elu")
 
 
-def elementwise(name, pass_, x, out, params=()):
-    """forward / derivative of an elementwise function."""
-    if _fast_ok(x) and (out is None or (out is x and x.flags.writeable)):
-        kernel = _ELEMENTWISE.get((name, pass_, x.dtype))
-        if kernel is not None:  # float32/float64: no conversion, validation is complete
-            if out is None:
-                out = np.empty_like(x)  # same memory order as x
-            kernel(x.ravel("K"), out.ravel("K"), *params)
-            return out
+def elementwise(name, pass_, x, out, alpha):
+    """forward / derivative of an elementwise function: the checked, converting path."""
+    p = check_param("alpha", alpha) if name in _HAS_ALPHA else 0.0
     (a,), out_arr, result, _ = prepare([("x", x)], out)
-    _ELEMENTWISE[name, pass_, out_arr.dtype](_flat(a), _flat(out_arr), *params)
+    _dispatch.elementwise_raw(name, pass_, a, None, out_arr, p)
     return _finish(out_arr, result)
 
 
-def elementwise_backward(name, grad, x, y, out, params=()):
+def elementwise_backward(name, grad, x, y, out, alpha):
     argname, value, pass_ = _pick(x, y)
-    if (
-        _fast_ok(grad) and _fast_ok(value) and grad.dtype == value.dtype
-        and grad.shape == value.shape and grad.flags.c_contiguous == value.flags.c_contiguous
-        and (out is None or ((out is grad or out is value) and out.flags.writeable))
-    ):
-        kernel = _ELEMENTWISE.get((name, pass_, grad.dtype))
-        other = None if out is None else (value if out is grad else grad)
-        if other is not None and other is not out and np.may_share_memory(other, out):
-            kernel = None  # the general path decides: exact alias or partial overlap
-        if kernel is not None:
-            if out is None:
-                out = np.empty_like(grad)
-            kernel(grad.ravel("K"), value.ravel("K"), out.ravel("K"), *params)
-            return out
+    p = alpha_for(alpha, y is not None) if name in _HAS_ALPHA else 0.0
     (g, a), out_arr, result, _ = prepare([("grad", grad), (argname, value)], out)
-    _ELEMENTWISE[name, pass_, out_arr.dtype](_flat(g), _flat(a), _flat(out_arr), *params)
+    _dispatch.elementwise_raw(name, pass_, g, a, out_arr, p)
     return _finish(out_arr, result)
 
 
@@ -238,22 +204,13 @@ def alpha_for(alpha, from_y):
 
 
 # --- prelu ------------------------------------------------------------------------------------
-def _c_view(a, order):
-    """A C-contiguous view: F-contiguous arrays are transposed (the axis maps to ndim-1-axis)."""
-    return a.T if order == "F" else a
-
-
-def _c_axis(axis, ndim, order):
-    return ndim - 1 - axis if (order == "F" and ndim > 0) else axis
-
-
-def _prelu_weight(a, weight, axis, order, dtype):
-    """(weight as 1-D contiguous array, outer, channels, inner) for the C-contiguous view of a."""
-    w = np.asarray(weight, dtype=dtype)
+def _prelu_weight(a, weight, axis, dtype):
+    """weight as a contiguous array of the compute dtype (its own shape), checked against a."""
+    w = np.ascontiguousarray(weight, dtype=dtype)
     if w.ndim > 1:
         raise ValueError("weight: must be a scalar or 1-D, got shape %s" % (w.shape,))
     if w.size == 1:  # one slope shared by every channel; the axis does not matter
-        return np.ascontiguousarray(w.reshape(1)), 1, 1, a.size
+        return w
     ax = check_axis(axis, a.ndim)
     channels = a.shape[ax] if a.ndim else None
     if channels != w.size:
@@ -264,246 +221,35 @@ def _prelu_weight(a, weight, axis, order, dtype):
                 "x.shape[%d] = %d" % (axis, channels) if a.ndim else "a 0-d x",
             )
         )
-    shape = _c_view(a, order).shape
-    cax = _c_axis(ax, a.ndim, order)
-    return np.ascontiguousarray(w), math.prod(shape[:cax]), w.size, math.prod(shape[cax + 1:])
+    return w
 
 
 def prelu_call(pass_, x, weight, axis, out):
-    (a,), out_arr, result, order = prepare([("x", x)], out, extra=[("weight", weight)])
-    w, outer, channels, inner = _prelu_weight(a, weight, axis, order, out_arr.dtype)
-    kernel = getattr(_prelu, "prelu_%s_%s" % (pass_, _SUFFIX[out_arr.dtype]))
-    kernel(_flat(a), w, _flat(out_arr), outer, channels, inner)
+    (a,), out_arr, result, _ = prepare([("x", x)], out, extra=[("weight", weight)])
+    w = _prelu_weight(a, weight, axis, out_arr.dtype)
+    _dispatch.prelu_raw(pass_, a, w, int(axis) if w.size > 1 else 0, out_arr)
     return _finish(out_arr, result)
 
 
 def prelu_backward_call(grad, x, weight, axis, out):
-    (g, a), out_arr, result, order = prepare(
+    (g, a), out_arr, result, _ = prepare(
         [("grad", grad), ("x", x)], out, extra=[("weight", weight)]
     )
-    w, outer, channels, inner = _prelu_weight(a, weight, axis, order, out_arr.dtype)
-    grad_w = np.empty(channels, dtype=F64)
-    kernel = getattr(_prelu, "prelu_backward_%s" % _SUFFIX[out_arr.dtype])
-    kernel(_flat(g), _flat(a), w, _flat(out_arr), grad_w, outer, channels, inner)
+    w = _prelu_weight(a, weight, axis, out_arr.dtype)
+    _, grad_w = _dispatch.prelu_raw("backward", (g, a), w, int(axis) if w.size > 1 else 0,
+                                    out_arr)
     grad_w = grad_w.astype(result).reshape(np.shape(weight))
     return _finish(out_arr, result), grad_w
 
 
 # --- softmax, log_softmax ---------------------------------------------------------------------
-def _reduction_layout(a, axis, order):
-    """(outer, n, inner) of the C-contiguous view of a, reducing over axis."""
-    ax = check_axis(axis, a.ndim)
-    shape = _c_view(a, order).shape
-    if not shape:
-        return 1, 1, 1
-    ax = _c_axis(ax, a.ndim, order)
-    return math.prod(shape[:ax]), shape[ax], math.prod(shape[ax + 1:])
-
-
-def _workspace(inner, per_column):
-    return np.empty(max(per_column * inner, 1) if inner > 1 else 1, dtype=F64)
-
-
 def softmax_call(name, x, axis, out):
-    (a,), out_arr, result, order = prepare([("x", x)], out)
-    outer, n, inner = _reduction_layout(a, axis, order)
-    kernel = getattr(_softmax, "%s_%s" % (name, _SUFFIX[out_arr.dtype]))
-    kernel(_flat(a), _flat(out_arr), outer, n, inner, _workspace(inner, 4))
+    (a,), out_arr, result, _ = prepare([("x", x)], out)
+    _dispatch.softmax_raw(name, False, a, check_axis(axis, a.ndim), out_arr)
     return _finish(out_arr, result)
 
 
 def softmax_backward_call(name, grad, y, axis, out):
-    (g, b), out_arr, result, order = prepare([("grad", grad), ("y", y)], out)
-    outer, n, inner = _reduction_layout(b, axis, order)
-    kernel = getattr(_softmax, "%s_backward_%s" % (name, _SUFFIX[out_arr.dtype]))
-    kernel(_flat(g), _flat(b), _flat(out_arr), outer, n, inner, _workspace(inner, 1))
+    (g, b), out_arr, result, _ = prepare([("grad", grad), ("y", y)], out)
+    _dispatch.softmax_raw(name, True, (g, b), check_axis(axis, b.ndim), out_arr)
     return _finish(out_arr, result)
-
-
-# =============================================================================================
-# Public functions. Each is one validation + one kernel call; see the module docstring.
-# =============================================================================================
-_OUT_DOC = """
-    out : ndarray, optional
-        Writable, C- or F-contiguous array of the result's shape and dtype. ``out=x`` computes
-        in place. Returned when given; otherwise a new array of the input's shape and dtype.
-"""
-
-
-def _doc(summary, params=""):
-    def deco(fn):
-        fn.__doc__ = "%s\n\n    Parameters\n    ----------%s%s" % (summary, params, _OUT_DOC)
-        return fn
-    return deco
-
-
-_X = "\n    x : array_like\n        Input (float32/float64 natively)."
-_GRAD = (
-    "\n    grad : array_like\n        Gradient of the loss with respect to the output."
-    "\n    x, y : array_like\n        Exactly one: the forward input x, or the forward output y."
-)
-_ALPHA = "\n    alpha : float\n        Slope (leaky_relu) or saturation value (elu) for x < 0."
-
-
-@_doc("Identity: x.", _X)
-def identity(x, *, out=None):
-    return elementwise("identity", "forward", x, out)
-
-
-@_doc("Derivative of the identity: 1 (NaN where x is NaN).", _X)
-def identity_derivative(x, *, out=None):
-    return elementwise("identity", "derivative", x, out)
-
-
-@_doc("grad * identity'(x): grad (NaN where x or y is NaN).", _GRAD)
-def identity_backward(grad, x=None, *, y=None, out=None):
-    return elementwise_backward("identity", grad, x, y, out)
-
-
-@_doc("ReLU: x if x > 0 else 0 (NaN stays NaN).", _X)
-def relu(x, *, out=None):
-    return elementwise("relu", "forward", x, out)
-
-
-@_doc("ReLU derivative: 1 if x > 0 else 0 (0 at x = 0, the left branch).", _X)
-def relu_derivative(x, *, out=None):
-    return elementwise("relu", "derivative", x, out)
-
-
-@_doc("grad * relu'(x); from y, relu'(x) = 1 where y > 0.", _GRAD)
-def relu_backward(grad, x=None, *, y=None, out=None):
-    return elementwise_backward("relu", grad, x, y, out)
-
-
-@_doc("Leaky ReLU: x if x >= 0 else alpha * x.", _X + _ALPHA)
-def leaky_relu(x, *, alpha=0.01, out=None):
-    return elementwise("leaky_relu", "forward", x, out, (check_param("alpha", alpha),))
-
-
-@_doc("Leaky ReLU derivative: 1 if x > 0 else alpha (alpha at x = 0).", _X + _ALPHA)
-def leaky_relu_derivative(x, *, alpha=0.01, out=None):
-    return elementwise("leaky_relu", "derivative", x, out, (check_param("alpha", alpha),))
-
-
-@_doc("grad * leaky_relu'(x); the y form needs alpha >= 0.", _GRAD + _ALPHA)
-def leaky_relu_backward(grad, x=None, *, y=None, alpha=0.01, out=None):
-    alpha = alpha_for(alpha, y is not None)
-    return elementwise_backward("leaky_relu", grad, x, y, out, (alpha,))
-
-
-@_doc("ELU: x if x > 0 else alpha * expm1(x).", _X + _ALPHA)
-def elu(x, *, alpha=1.0, out=None):
-    return elementwise("elu", "forward", x, out, (check_param("alpha", alpha),))
-
-
-@_doc("ELU derivative: 1 if x > 0 else alpha * exp(x) (alpha at x = 0).", _X + _ALPHA)
-def elu_derivative(x, *, alpha=1.0, out=None):
-    return elementwise("elu", "derivative", x, out, (check_param("alpha", alpha),))
-
-
-@_doc("grad * elu'(x); from y, elu'(x) = y + alpha for y <= 0 (needs alpha >= 0).", _GRAD + _ALPHA)
-def elu_backward(grad, x=None, *, y=None, alpha=1.0, out=None):
-    alpha = alpha_for(alpha, y is not None)
-    return elementwise_backward("elu", grad, x, y, out, (alpha,))
-
-
-@_doc("SELU: scale * (x if x > 0 else alpha * expm1(x)), scale = %r, alpha = %r."
-      % (SELU_SCALE, SELU_ALPHA), _X)
-def selu(x, *, out=None):
-    return elementwise("selu", "forward", x, out)
-
-
-@_doc("SELU derivative: scale if x > 0 else scale * alpha * exp(x).", _X)
-def selu_derivative(x, *, out=None):
-    return elementwise("selu", "derivative", x, out)
-
-
-@_doc("grad * selu'(x); from y, selu'(x) = y + scale * alpha for y <= 0.", _GRAD)
-def selu_backward(grad, x=None, *, y=None, out=None):
-    return elementwise_backward("selu", grad, x, y, out)
-
-
-@_doc("Logistic sigmoid: 1 / (1 + exp(-x)), overflow-free for every x.", _X)
-def sigmoid(x, *, out=None):
-    return elementwise("sigmoid", "forward", x, out)
-
-
-@_doc("Sigmoid derivative: sigmoid(x) * sigmoid(-x), accurate for every x.", _X)
-def sigmoid_derivative(x, *, out=None):
-    return elementwise("sigmoid", "derivative", x, out)
-
-
-@_doc("grad * sigmoid'(x); from y, sigmoid'(x) = y * (1 - y).", _GRAD)
-def sigmoid_backward(grad, x=None, *, y=None, out=None):
-    return elementwise_backward("sigmoid", grad, x, y, out)
-
-
-@_doc("Hyperbolic tangent.", _X)
-def tanh(x, *, out=None):
-    return elementwise("tanh", "forward", x, out)
-
-
-@_doc("tanh derivative: 1 - tanh(x)^2 = sech(x)^2, accurate for every x.", _X)
-def tanh_derivative(x, *, out=None):
-    return elementwise("tanh", "derivative", x, out)
-
-
-@_doc("grad * tanh'(x); from y, tanh'(x) = 1 - y^2.", _GRAD)
-def tanh_backward(grad, x=None, *, y=None, out=None):
-    return elementwise_backward("tanh", grad, x, y, out)
-
-
-linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
-
-_WEIGHT = (
-    "\n    weight : float or 1-D array_like\n        One slope shared by all channels, or one"
-    " per channel (length x.shape[axis])."
-    "\n    axis : int\n        The channel axis (1, as in NCHW). Ignored for a single weight."
-)
-
-
-@_doc("PReLU: x if x >= 0 else weight[c] * x, c the index along `axis`.", _X + _WEIGHT)
-def prelu(x, weight, *, axis=1, out=None):
-    return prelu_call("forward", x, weight, axis, out)
-
-
-@_doc("PReLU derivative with respect to x: 1 if x > 0 else weight[c].", _X + _WEIGHT)
-def prelu_derivative(x, weight, *, axis=1, out=None):
-    return prelu_call("derivative", x, weight, axis, out)
-
-
-@_doc(
-    "PReLU backward: returns (grad_x, grad_weight).\n\n    grad_x = grad * prelu'(x); "
-    "grad_weight[c] = sum of grad * x where x <= 0, over every axis but the channel axis\n"
-    "    (shape of `weight`). `out` receives grad_x.",
-    "\n    grad : array_like\n        Gradient of the loss with respect to the output." + _X + _WEIGHT,
-)
-def prelu_backward(grad, x, weight, *, axis=1, out=None):
-    return prelu_backward_call(grad, x, weight, axis, out)
-
-
-_AXIS = "\n    axis : int\n        The axis to normalize over (default: the last)."
-_VJP = (
-    "\n    grad : array_like\n        Gradient of the loss with respect to the output."
-    "\n    y : array_like\n        The forward output."
-)
-
-
-@_doc("Softmax: exp(x - max) / sum(exp(x - max)) along `axis`.", _X + _AXIS)
-def softmax(x, *, axis=-1, out=None):
-    return softmax_call("softmax", x, axis, out)
-
-
-@_doc("Softmax vector-Jacobian product: y * (grad - sum(grad * y)) along `axis`.", _VJP + _AXIS)
-def softmax_backward(grad, y, *, axis=-1, out=None):
-    return softmax_backward_call("softmax", grad, y, axis, out)
-
-
-@_doc("Log-softmax: x - max - log(sum(exp(x - max))) along `axis`.", _X + _AXIS)
-def log_softmax(x, *, axis=-1, out=None):
-    return softmax_call("log_softmax", x, axis, out)
-
-
-@_doc("Log-softmax vector-Jacobian product: grad - exp(y) * sum(grad) along `axis`.", _VJP + _AXIS)
-def log_softmax_backward(grad, y, *, axis=-1, out=None):
-    return softmax_backward_call("log_softmax", grad, y, axis, out)

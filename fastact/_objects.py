@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import _api
+from ._kernels import _dispatch
 
 
 def _check_axis_type(axis):
@@ -52,7 +53,7 @@ class _Elementwise(Activation):
 
 
 def _elementwise_class(cls_name, name, doc, alpha=None):
-    fns = [getattr(_api, name + suffix) for suffix in ("", "_derivative", "_backward")]
+    fns = [getattr(_dispatch, name + suffix) for suffix in ("", "_derivative", "_backward")]
     namespace = {
         "name": name,
         "__doc__": doc,
@@ -106,13 +107,13 @@ class PReLU(Activation):
         self.params["weight"] = value
 
     def forward(self, x, *, out=None):
-        return _api.prelu(x, self.weight, axis=self.params["axis"], out=out)
+        return _dispatch.prelu(x, self.weight, axis=self.params["axis"], out=out)
 
     def derivative(self, x, *, out=None):
-        return _api.prelu_derivative(x, self.weight, axis=self.params["axis"], out=out)
+        return _dispatch.prelu_derivative(x, self.weight, axis=self.params["axis"], out=out)
 
     def backward(self, grad, x, *, out=None):
-        return _api.prelu_backward(grad, x, self.weight, axis=self.params["axis"], out=out)
+        return _dispatch.prelu_backward(grad, x, self.weight, axis=self.params["axis"], out=out)
 
 
 class _Normalized(Activation):
@@ -134,16 +135,16 @@ class Softmax(_Normalized):
     """Softmax along `axis`; `backward(grad, y)` is the vector-Jacobian product."""
 
     name = "softmax"
-    _forward = staticmethod(_api.softmax)
-    _backward = staticmethod(_api.softmax_backward)
+    _forward = staticmethod(_dispatch.softmax)
+    _backward = staticmethod(_dispatch.softmax_backward)
 
 
 class LogSoftmax(_Normalized):
     """Log-softmax along `axis`; `backward(grad, y)` is the vector-Jacobian product."""
 
     name = "log_softmax"
-    _forward = staticmethod(_api.log_softmax)
-    _backward = staticmethod(_api.log_softmax_backward)
+    _forward = staticmethod(_dispatch.log_softmax)
+    _backward = staticmethod(_dispatch.log_softmax_backward)
 
 
 CLASSES = {
