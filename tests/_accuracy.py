@@ -16,7 +16,14 @@ the binade below. Below the smallest normal number, and for v = 0, ulp_D is the 
 spacing 2^-149 (float32) or 2^-1074 (float64). Above the largest finite value the formula
 continues (2^104 for float32, 2^971 for float64).
 
-So a correctly rounded result has error <= 0.5 and a faithfully rounded one < 1. The reference
+So a correctly rounded result has error <= 0.5 and a faithfully rounded one < 1.
+
+Bounds are checked by one of two criteria (CRITERIA): "steps" (the default) counts the floats
+between got and the correctly rounded result (the issue's "within N ULP of the correctly
+rounded result"; equal to rounding the reference first, as tests/_oracle.py does), "unrounded"
+bounds the error above. Inside a binade N steps is an error of at most N + 0.5.
+
+The reference
 itself is off by ~2^-29 (float32) or ~2^-10 (float64) ULP at worst, so "not correctly rounded"
 is counted as error > 0.5 + CR_MARGIN[D], which keeps the reference's own error out of it.
 
@@ -342,8 +349,9 @@ def check_block(x, grad, stats, kernel=fastact_kernel):
         st.seconds += time.perf_counter() - t0
 
 
-def new_stats(dtype, functions=FUNCTIONS, passes=PASSES, criterion="steps"):
-    return {(f, p): Stats(f, p, dtype, criterion) for f, p in combos(functions, passes)}
+def new_stats(dtype, cases, criterion="steps"):
+    """{(name, pass): Stats} for a list of (name, pass) cases."""
+    return {(f, p): Stats(f, p, dtype, criterion) for f, p in cases}
 
 
 # --- inputs -----------------------------------------------------------------------------------

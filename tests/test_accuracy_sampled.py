@@ -25,7 +25,7 @@ CASES = A.combos(A.MAIN_FUNCTIONS, A.PASSES)
 
 
 def _run_float32():
-    stats = A.new_stats(A.F32, A.MAIN_FUNCTIONS)
+    stats = A.new_stats(A.F32, CASES)
     count = ((1 << 32) + STRIDE - 1) // STRIDE
     rng = np.random.default_rng(SEED)
     block = 1 << 13  # NumPy temporaries stay in the cache and off mmap
@@ -39,7 +39,7 @@ def _run_float32():
 
 
 def _run_float64():
-    stats = A.new_stats(A.F64, A.MAIN_FUNCTIONS)
+    stats = A.new_stats(A.F64, CASES)
     x = A.float64_inputs(F64_N, SEED, 0, F64_N)
     g = A.grads_for(x.size, A.F64, np.random.default_rng(SEED))
     for s in range(0, x.size, 1 << 13):
