@@ -190,6 +190,8 @@ def reference_values(name, pass_, xw, gw, cache):
     """The unrounded wide reference for one function and pass. cache holds the wide derivative
     of this x between the derivative and backward passes."""
     params = PARAMS.get(name, {})
+    if xw.dtype == np.float64:  # float32 data: alpha is rounded to float32, as fastact uses it
+        params = {k: float(np.float32(v)) for k, v in params.items()}
     with np.errstate(all="ignore"):
         if pass_ == "forward":
             r = getattr(reference, name)(xw, **params)

@@ -9,8 +9,9 @@ from the formulas) one precision up and rounds the result once to the data's dty
 * float64 data -> reference on ``.astype(np.longdouble)`` copies -> ``.astype(np.float64)``.
 
 Every ndarray argument is upcast (x, grad, y, weight) exactly as given: the backward-from-y
-oracle uses the y it is handed, never a recomputed one. Python scalars (alpha, weight) stay
-Python floats, i.e. the same double the kernel receives.
+oracle uses the y it is handed, never a recomputed one. Python scalars stay Python floats,
+except alpha, which is first rounded to the data's dtype, as fastact (and NumPy and PyTorch)
+use it.
 
 One refinement: SELU's y form is ``grad * (y + scale*alpha)``, which cancels when y is close
 to -scale*alpha. The wide reference rounds the constant scale*alpha to the wide type (an
@@ -133,6 +134,9 @@ def oracle(name, *args, **kwargs):
     wide = WIDER[dtype]
     up_args = [_up(a, wide) for a in args]
     up_kwargs = {k: _up(v, wide) for k, v in kwargs.items()}
+    if isinstance(kwargs.get("alpha"), (int, float)):  # alpha is rounded to the data's dtype
+        with np.errstate(all="ignore"):
+            up_kwargs["alpha"] = float(np.asarray(kwargs["alpha"], dtype=dtype))
     with np.errstate(all="ignore"):
         r = getattr(reference, name)(*up_args, **up_kwargs)
     return _round(r, dtype)
