@@ -1,0 +1,207 @@
+"""Instruction-set dispatch, threads and build configuration.
+
+* Every level this CPU runs (fastact.config()["isa_available"]) computes bitwise the same
+  results as the portable baseline, for every function and pass, both dtypes, over random,
+  huge, tiny, subnormal and special inputs. Since the rest of the suite checks the default
+  (best) level against the oracle, this puts every level under the same bounds.
+* Results do not depend on the number of threads (bitwise), for sizes that do use threads.
+* set_num_threads / get_num_threads / FASTACT_NUM_THREADS / FASTACT_CPU behave as documented.
+* The GIL is released: kernels running in several Python threads give correct results.
+"""
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact._kernels import _dispatch
+
+ELEMENTWISE = ["identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh"]
+HAS_ALPHA = {"leaky_relu", "elu"}
+LEVELS = fastact.config()["isa_available"]
+
+
+def _inputs(dtype, n, seed):
+    rng = np.random.default_rng(seed)
+    info = np.finfo(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, info.tiny, -info.tiny,
+                        info.smallest_subnormal, -info.smallest_subnormal, info.max, -info.max,
+                        1e4, -1e4, 88.7, -87.3, -103.9, 709.7, -745.1, 0.5, -0.5], dtype=np.float64)
+    itype = np.uint32 if dtype == np.float32 else np.uint64
+    bits = rng.integers(0, np.iinfo(itype).max, n // 4, dtype=itype, endpoint=True).view(dtype)
+    with np.errstate(all="ignore"):
+        x = np.concatenate([
+            rng.standard_normal(n // 4) * 4, rng.standard_normal(n // 4) * 60,
+            rng.uniform(-800, 100, n // 4), bits.astype(np.float64), special,
+        ]).astype(dtype)
+    g = (rng.standard_normal(x.size) * rng.choice([1e-30, 1.0, 1e30], x.size)).astype(dtype)
+    return x, g
+
+
+def _battery(dtype, n=6000, seed=0):
+    """{case: result} for every public function and pass on one fixed input."""
+    x, g = _inputs(dtype, n, seed)
+    out = {}
+    with np.errstate(all="ignore"):
+        for name in ELEMENTWISE:
+            kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+            y = getattr(fastact, name)(x, **kw)
+            out[name] = y
+            out[name + "'"] = getattr(fastact, name + "_derivative")(x, **kw)
+            out[name + " bx"] = getattr(fastact, name + "_backward")(g, x, **kw)
+            out[name + " by"] = getattr(fastact, name + "_backward")(g, y=y, **kw)
+        m = x.size // 30 * 30
+        xs = np.where(np.isfinite(x[:m]), x[:m], 0).astype(dtype).reshape(-1, 30)
+        gs = g[:m].reshape(xs.shape)
+        for axis in (0, 1):
+            for fam in ("softmax", "log_softmax"):
+                y = getattr(fastact, fam)(xs, axis=axis)
+                out["%s %d" % (fam, axis)] = y
+                out["%s_backward %d" % (fam, axis)] = getattr(fastact, fam + "_backward")(
+                    gs, y, axis=axis)
+        w = np.linspace(-1, 1, 30).astype(dtype)
+        out["prelu"] = fastact.prelu(xs, w, axis=1)
+        out["prelu'"] = fastact.prelu_derivative(xs, w, axis=1)
+        gx, gw = fastact.prelu_backward(gs, xs, w, axis=1)
+        out["prelu bx"], out["prelu gw"] = gx, gw
+    return out
+
+
+@pytest.fixture
+def restore_isa():
+    level = fastact.config()["isa"]
+    yield
+    _dispatch.select_isa(level)
+
+
+@pytest.fixture
+def restore_threads():
+    n = fastact.get_num_threads()
+    yield
+    fastact.set_num_threads(n)
+
+
+def test_config_keys_and_show_config(capsys):
+    cfg = fastact.config()
+    assert cfg["isa"] in cfg["isa_available"]
+    assert set(cfg["isa_available"]) <= set(cfg["isa_compiled"])
+    assert cfg["isa_compiled"][0] == "baseline" and "baseline" in cfg["isa_available"]
+    assert isinstance(cfg["openmp"], bool) and cfg["num_threads"] >= 1
+    fastact.show_config()
+    text = capsys.readouterr().out
+    assert "level in use: %s" % cfg["isa"] in text and "threads: %d" % cfg["num_threads"] in text
+
+
+def test_default_level_is_the_best_available():
+    if os.environ.get("FASTACT_CPU"):
+        pytest.skip("FASTACT_CPU is set in this environment")
+    assert fastact.config()["isa"] == LEVELS[-1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_every_level_is_bitwise_identical(dtype, restore_isa):
+    results = {}
+    for level in LEVELS:
+        _dispatch.select_isa(level)
+        assert fastact.config()["isa"] == level
+        results[level] = _battery(dtype)
+    base = results["baseline"]
+    for level, res in results.items():
+        differ = [k for k in base if res[k].tobytes() != base[k].tobytes()]
+        assert not differ, "level %s differs from baseline in %s" % (level, differ)
+
+
+def test_select_isa_rejects_unknown_levels(restore_isa):
+    with pytest.raises(ValueError, match="not available"):
+        _dispatch.select_isa("avx1024")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_fastact_cpu_environment_variable(level):
+    code = "import fastact; print(fastact.config()['isa'])"
+    env = dict(os.environ, FASTACT_CPU=level)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=os.path.dirname(__file__), check=True)
+    assert out.stdout.strip() == level
+
+
+def test_fastact_cpu_unknown_value_warns_and_falls_back():
+    code = "import fastact; print(fastact.config()['isa'])"
+    env = dict(os.environ, FASTACT_CPU="sse9")
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env,
+                         capture_output=True, text=True, cwd=os.path.dirname(__file__),
+                         check=True)
+    assert out.stdout.strip() == LEVELS[-1]
+    assert "FASTACT_CPU=sse9 ignored" in out.stderr
+
+
+def test_fastact_num_threads_environment_variable():
+    code = "import fastact; print(fastact.get_num_threads())"
+    env = dict(os.environ, FASTACT_NUM_THREADS="3")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=os.path.dirname(__file__), check=True)
+    assert int(out.stdout) == (3 if fastact.config()["openmp"] else 1)
+    env["FASTACT_NUM_THREADS"] = "many"
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env,
+                         capture_output=True, text=True, cwd=os.path.dirname(__file__),
+                         check=True)
+    assert "FASTACT_NUM_THREADS='many' ignored" in out.stderr
+
+
+@pytest.mark.parametrize("bad,exc", [(0, ValueError), (-2, ValueError), (1.5, TypeError),
+                                     ("2", TypeError), (True, TypeError), (None, TypeError)])
+def test_set_num_threads_rejects_bad_values(bad, exc, restore_threads):
+    before = fastact.get_num_threads()
+    with pytest.raises(exc, match="n: expected an int >= 1"):
+        fastact.set_num_threads(bad)
+    assert fastact.get_num_threads() == before
+
+
+def test_set_num_threads_roundtrip(restore_threads):
+    fastact.set_num_threads(np.int64(2))
+    assert fastact.get_num_threads() == (2 if fastact.config()["openmp"] else 1)
+    fastact.set_num_threads(1)
+    assert fastact.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_results_do_not_depend_on_thread_count(dtype, restore_threads):
+    """Large enough for every kernel to split its work (elementwise, prelu chunks, softmax
+    rows and column blocks), with sizes that do not divide evenly."""
+    fastact.set_num_threads(1)
+    one = _battery(dtype, n=400_003, seed=3)
+    for n in (2, 3, 7):
+        fastact.set_num_threads(n)
+        many = _battery(dtype, n=400_003, seed=3)
+        differ = [k for k in one if many[k].tobytes() != one[k].tobytes()]
+        assert not differ, "%d threads differ from 1 in %s" % (n, differ)
+
+
+def test_kernels_release_the_gil_and_are_thread_safe(restore_threads):
+    """Several Python threads calling kernels at once (the GIL is released inside) all get the
+    results a single call gives."""
+    fastact.set_num_threads(1)
+    rng = np.random.default_rng(7)
+    xs = [rng.standard_normal(300_000).astype(np.float32) for _ in range(4)]
+    want = [fastact.tanh(x) for x in xs]
+    got = [None] * len(xs)
+    errors = []
+
+    def work(i):
+        try:
+            for _ in range(5):
+                got[i] = fastact.tanh(xs[i])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for g, w in zip(got, want):
+        assert g.tobytes() == w.tobytes()
