@@ -16,7 +16,8 @@
 * Unless given on the command line, pytest-benchmark's time per benchmark is shortened to
   --benchmark-max-time=0.1 (a few minutes for the whole suite on 2 cores), its columns to
   median/iqr/min/rounds/iterations and the sort to the median. After pytest-benchmark's tables,
-  a summary prints every group on one line in G elements/s.
+  a summary prints every group on one line: G elements/s, and microseconds per call for the
+  overhead groups.
 * The session stops at once, with a clear message, if fastact cannot be imported or was
   imported from a source tree without compiled kernels (as tests/conftest.py does).
 """
@@ -186,12 +187,18 @@ def sizes(config):
 def competitors_for(case, dtype, overhead=False):
     """The competitors benchmarked for case: those fastact._bench can build, torch split into
     torch-1thread and torch-default, plus the memory baselines. The overhead groups leave out
-    SciPy, numexpr, torch-default and the baselines."""
+    SciPy, numexpr, torch-default and the baselines. An optional competitor whose call raises
+    on a small probe (say, a PyTorch without that op) is left out."""
     from fastact import _bench as B
 
-    probe = B.Inputs(dtype, 1024)
+    probe = _probe_inputs(dtype)
     names = []
     for call in B.calls(case, probe):
+        if call.competitor in B.OPTIONAL:
+            try:  # e.g. a PyTorch without this aten op: leave it out rather than fail
+                call.fn()
+            except Exception:  # noqa: BLE001
+                continue
         if call.competitor == "torch":
             names += ["torch-1thread"] if overhead else ["torch-1thread", "torch-default"]
         elif not (overhead and call.competitor in ("scipy", "numexpr")):
@@ -201,6 +208,17 @@ def competitors_for(case, dtype, overhead=False):
         if case.pass_.startswith("backward"):
             names.append("multiply")
     return names
+
+
+_PROBES = {}
+
+
+def _probe_inputs(dtype):
+    from fastact import _bench as B
+
+    if dtype not in _PROBES:
+        _PROBES[dtype] = B.Inputs(dtype, 1024)
+    return _PROBES[dtype]
 
 
 def case_id(case, dtype, n, competitor):
@@ -291,18 +309,29 @@ SUMMARY_COLUMNS = (
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not _SUMMARY:
         return
-    present = [c for c in SUMMARY_COLUMNS if any(c in row for row in _SUMMARY.values())]
+    tr = terminalreporter
+    groups = sorted(_SUMMARY, key=lambda g: _SUMMARY[g]["order"])
+    sizes_ = [g for g in groups if not _SUMMARY[g]["order"][0]]
+    overhead = [g for g in groups if _SUMMARY[g]["order"][0]]
+    if sizes_:
+        tr.write_sep("-", "fastact benchmark summary: G elements/s from the median (higher is "
+                          "better); fastact/ref = fastact / reference, both allocating")
+        _summary_table(tr, sizes_, lambda n, seconds: "%.3g" % (n / seconds / 1e9))
+    if overhead:
+        tr.write_sep("-", "fastact small-call overhead: microseconds per call from the median "
+                          "(lower is better)")
+        _summary_table(tr, overhead, lambda n, seconds: "%.3g" % (seconds * 1e6))
+
+
+def _summary_table(tr, groups, fmt):
+    present = [c for c in SUMMARY_COLUMNS if any(c in _SUMMARY[g] for g in groups)]
     heads = [c.replace("torch-1thread", "torch 1T").replace("torch-default", "torch nT")
              for c in present] + ["fastact/ref"]
-    width = max(len(g) for g in _SUMMARY)
-    tr = terminalreporter
-    tr.write_sep("-", "fastact benchmark summary: G elements/s from the median "
-                      "(higher is better); fastact/ref = fastact / reference, both allocating")
+    width = max(len(g) for g in groups)
     tr.write_line(" ".join([" " * width] + ["%11s" % h for h in heads]))
-    for group in sorted(_SUMMARY, key=lambda g: _SUMMARY[g]["order"]):
+    for group in groups:
         row = _SUMMARY[group]
-        n = row["n"]
-        cells = ["%11s" % ("%.3g" % (n / row[c] / 1e9) if c in row else "") for c in present]
+        cells = ["%11s" % (fmt(row["n"], row[c]) if c in row else "") for c in present]
         ratio = ""
         if "fastact" in row and "reference" in row:
             ratio = "%.3gx" % (row["reference"] / row["fastact"])
