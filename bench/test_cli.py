@@ -138,6 +138,12 @@ def test_bad_arguments(capsys, args, message):
     assert message in err and out == ""
 
 
+def test_no_layout_for_the_size(capsys):
+    code = main(["bench", *TINY[:-1], "1000", "--functions", "softmax", "--no-torch"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "nothing to measure" in err and out == ""
+
+
 def test_threads_without_thread_support(capsys):
     code = main(["bench", *TINY, "--functions", "relu", "--passes", "forward", "--dtypes",
                  "float32", "--no-torch", "--threads", "2"])

@@ -388,6 +388,10 @@ def bench(args, argv):
     except KeyboardInterrupt:
         print("\nfastact bench: interrupted", file=sys.stderr)
         return 130
+    if not records:
+        print("fastact bench: error: nothing to measure: prelu and softmax need sizes that are "
+              "multiples of 1024 (or multiples of 16 up to 1024)", file=sys.stderr)
+        return 2
     header["command"] = command
     header["machine"]["load_average_end"] = B.load_average()
     header["settings"] = {
