@@ -1,0 +1,51 @@
+"""The harness itself: a benchmark whose result is wrong fails (so a broken benchmark is a red
+CI under --benchmark-disable), and the correctness check has teeth."""
+import numpy as np
+import pytest
+
+from fastact import _bench as B
+
+
+def test_run_case_fails_on_a_wrong_result(run_case, monkeypatch):
+    def broken(case, inp):
+        return "broken", lambda: inp.shaped(case, inp.x) * 2
+
+    monkeypatch.setitem(B._MAKERS, "numpy", broken)
+    with pytest.raises(AssertionError, match="differs"):
+        run_case(B.Case("relu", "forward", None), "float32", 1024, "numpy",
+                 group="selfcheck: a wrong result must fail")
+
+
+@pytest.mark.parametrize("dtype", B.DTYPES)
+def test_mismatch(dtype):
+    rng = np.random.default_rng(1)
+    want = rng.standard_normal(1000).astype(dtype)
+    eps = np.finfo(dtype).eps
+    assert B.mismatch(want.copy(), want, dtype) is None
+    assert B.mismatch(want * (1 + 4 * eps), want, dtype) is None  # a few ULPs are fine
+    assert B.mismatch(want + 0.01, want, dtype) is not None
+    bad = want.copy()
+    bad[17] = np.nan
+    assert "index 17" in B.mismatch(bad, want, dtype)
+    assert B.mismatch((want, want[:3]), (want, want[:3]), dtype) is None
+    assert B.mismatch((want, want[:3] + 1), (want, want[:3]), dtype) is not None
+    assert B.mismatch(want[:10], want, dtype) is not None  # shape
+    assert B.mismatch((want,), (want, want), dtype) is not None  # arity
+
+
+def test_every_case_has_fastact_reference_and_a_baseline():
+    inp = B.Inputs("float32", 1024)
+    for case in B.cases():
+        names = [c.competitor for c in B.calls(case, inp)]
+        assert names[:3] == ["fastact_out", "fastact", "reference"], case
+    assert [c.competitor for c in B.baselines(inp)] == ["copy", "multiply"]
+
+
+def test_sizes():
+    assert [B.parse_size(s) for s in ("1024", "1Ki", "1k", "64K", "1Mi", "16M", "16")] == [
+        1024, 1024, 1024, 65536, 1 << 20, 1 << 24, 16]
+    assert [B.size_label(n) for n in (16, 1000, 1024, 65536, 1 << 20, 1 << 24)] == [
+        "16", "1000", "1Ki", "64Ki", "1Mi", "16Mi"]
+    for bad in ("0", "-1", "1.5Mi", "1Xi", ""):
+        with pytest.raises(ValueError):
+            B.parse_size(bad)
