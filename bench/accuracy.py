@@ -45,7 +45,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(_HERE), "tests"))  # the shared 
 
 try:
     import fastact
-    from fastact._kernels import _elementwise  # noqa: F401  (compiled kernels present?)
+    from fastact._kernels import _dispatch  # noqa: F401  (compiled kernels present?)
 except ImportError as exc:  # pragma: no cover
     sys.exit(
         "bench/accuracy.py: cannot import fastact's compiled kernels (%s). Install the package "

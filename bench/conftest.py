@@ -82,7 +82,7 @@ def _fastact_problem():
         )
     where = os.path.dirname(os.path.abspath(fastact.__file__))
     try:
-        from fastact._kernels import _elementwise, _prelu, _softmax  # noqa: F401
+        from fastact._kernels import _dispatch  # noqa: F401
     except ImportError as exc:
         return (
             "fastact was imported from %s, which has no compiled kernels (%s).\n"
