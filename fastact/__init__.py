@@ -44,7 +44,8 @@ def show_config():
         "instruction-set levels compiled: %s" % ", ".join(cfg["isa_compiled"]),
         "levels this CPU runs: %s" % ", ".join(cfg["isa_available"]),
         "level in use: %s (FASTACT_CPU forces a lower one)" % cfg["isa"],
-        "FMA contraction: off (every level gives bitwise identical results)",
+        "fused multiply-add: %s (written out in the formulas, never contracted: every level "
+        "computes the same bits)" % cfg["fma"],
         "OpenMP: %s" % ("yes" if cfg["openmp"] else "no (single-threaded build)"),
         "threads: %d (set_num_threads / FASTACT_NUM_THREADS)" % cfg["num_threads"],
     ]
