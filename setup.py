@@ -4,8 +4,9 @@
 * fastact/_kernels/_kernels.pyx.tp  -> _kernels_<level>.pyx, one per instruction-set level,
   each compiled with that level's flags (x86-64: baseline SSE2, AVX2+FMA, AVX-512; other
   machines: baseline only). Levels the compiler cannot target are skipped.
-* fastact/_kernels/_dispatch.pyx    CPU detection, kernel choice, threads (OpenMP when the
-  compiler has it) and the compiled fast path of the public functions; baseline flags.
+* fastact/_kernels/_dispatch.pyx.tp -> _dispatch.pyx: CPU detection, kernel choice, threads
+  (OpenMP when the compiler has it; FASTACT_OPENMP=0 builds without) and the compiled fast
+  path of the public functions; baseline flags.
 
 Flags: -O3 plus what the kernels need. Never -ffast-math / -Ofast (they break NaN/inf
 semantics and set flush-to-zero process-wide) and never -march=native (wheels must run on
@@ -101,7 +102,9 @@ class BuildExt(build_ext):
                     continue
                 flags += extra
             if ext.name == "fastact._kernels._dispatch" and not msvc:
-                if self._compiles(OPENMP_FLAGS, "#include <omp.h>\nint main(void) "
+                if os.environ.get("FASTACT_OPENMP", "").strip() == "0":
+                    print("fastact: FASTACT_OPENMP=0: building without OpenMP (one thread)")
+                elif self._compiles(OPENMP_FLAGS, "#include <omp.h>\nint main(void) "
                                   "{ return omp_get_max_threads() > 0 ? 0 : 1; }\n",
                                   link=True):
                     flags += OPENMP_FLAGS
