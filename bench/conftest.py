@@ -27,6 +27,9 @@ import sys
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from _installed import fastact_problem  # noqa: E402  (tests/_installed.py, shared)
+
 DEFAULTS = (  # (option dest, command-line flag, value used when the flag is not given)
     ("benchmark_max_time", "--benchmark-max-time", "0.1"),
     ("benchmark_columns", "--benchmark-columns", ["median", "iqr", "min", "rounds", "iterations"]),
@@ -65,37 +68,8 @@ def pytest_configure(config):
             setattr(config.option, dest, value)
 
 
-def _fastact_problem():
-    """None if fastact and its compiled kernels import, else a message saying what to do."""
-    try:
-        import fastact
-    except ImportError as exc:
-        try:
-            spec = importlib.util.find_spec("fastact")
-        except (ImportError, ValueError):
-            spec = None
-        found = " (found at %s)" % spec.origin if spec is not None and spec.origin else ""
-        return (
-            "cannot import fastact%s: %s\nIf that is a source tree, its kernels are not "
-            "compiled: install the package (pip install '.[test]') and run `pytest bench` from "
-            "a directory where `import fastact` finds the installed copy." % (found, exc)
-        )
-    where = os.path.dirname(os.path.abspath(fastact.__file__))
-    try:
-        from fastact._kernels import _dispatch  # noqa: F401
-    except ImportError as exc:
-        return (
-            "fastact was imported from %s, which has no compiled kernels (%s).\n"
-            "This is a source tree: install the package (pip install '.[test]') and run "
-            "`pytest bench` from a directory where `import fastact` finds the installed copy "
-            "(`python -m pytest` from the repository root puts the source tree first)."
-            % (where, exc)
-        )
-    return None
-
-
 def pytest_sessionstart(session):
-    problem = _fastact_problem()
+    problem = fastact_problem("pytest bench")
     if problem:
         pytest.exit("fastact benchmarks: " + problem, returncode=pytest.ExitCode.USAGE_ERROR)
 

@@ -8,11 +8,12 @@
   imported from a source tree without compiled kernels (e.g. `python -m pytest` run from the
   repository root puts the unbuilt source tree ahead of the installed package).
 """
-import importlib.util
 import os
 
 import pytest
 from hypothesis import settings
+
+from _installed import fastact_problem
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=60, deadline=None, database=None, print_blob=True
@@ -22,37 +23,8 @@ HYPOTHESIS_PROFILE = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(HYPOTHESIS_PROFILE)
 
 
-def _fastact_problem():
-    """None if fastact and its compiled kernels import, else a message saying what to do."""
-    try:
-        import fastact
-    except ImportError as exc:
-        try:
-            spec = importlib.util.find_spec("fastact")
-        except (ImportError, ValueError):
-            spec = None
-        found = " (found at %s)" % spec.origin if spec is not None and spec.origin else ""
-        return (
-            "cannot import fastact%s: %s\nIf that is a source tree, its kernels are not "
-            "compiled: install the package (pip install '.[test]') and run `pytest` from a "
-            "directory where `import fastact` finds the installed copy." % (found, exc)
-        )
-    where = os.path.dirname(os.path.abspath(fastact.__file__))
-    try:
-        from fastact._kernels import _dispatch  # noqa: F401
-    except ImportError as exc:
-        return (
-            "fastact was imported from %s, which has no compiled kernels (%s).\n"
-            "This is a source tree: install the package (pip install '.[test]') and run "
-            "`pytest` from a directory where `import fastact` finds the installed copy "
-            "(`python -m pytest` from the repository root puts the source tree first)."
-            % (where, exc)
-        )
-    return None
-
-
 def pytest_sessionstart(session):
-    problem = _fastact_problem()
+    problem = fastact_problem("pytest")
     if problem:
         pytest.exit("fastact test suite: " + problem, returncode=pytest.ExitCode.USAGE_ERROR)
 
