@@ -33,6 +33,12 @@ def _pick_input(x, y):
     return (_arr(x), False) if y is None else (_arr(y), True)
 
 
+def _nonpositive(x):
+    """x where x <= 0 (and NaN), 0 elsewhere: the argument of an exp branch only x <= 0 uses
+    (unlike np.minimum(x, 0), it keeps -0.0, so elu(-0) = alpha * expm1(-0) = -0)."""
+    return np.where(x > 0, _c(0, x), x)
+
+
 def _nan_passthrough(x, values):
     """Where x is NaN the result is NaN (the comparison-based formulas would hide it)."""
     return np.where(np.isnan(x), x, values)
@@ -90,12 +96,12 @@ def leaky_relu_backward(grad, x=None, *, y=None, alpha=0.01):
 # --- elu --------------------------------------------------------------------------------------
 def elu(x, *, alpha=1.0):
     x = _arr(x)
-    return np.where(x > 0, x, _c(alpha, x) * np.expm1(np.minimum(x, 0)))
+    return np.where(x >= 0, x, _c(alpha, x) * np.expm1(_nonpositive(x)))
 
 
 def elu_derivative(x, *, alpha=1.0):
     x = _arr(x)
-    return np.where(x > 0, _c(1, x), _c(alpha, x) * np.exp(np.minimum(x, 0)))
+    return np.where(x > 0, _c(1, x), _c(alpha, x) * np.exp(_nonpositive(x)))
 
 
 def elu_backward(grad, x=None, *, y=None, alpha=1.0):
@@ -111,13 +117,13 @@ def elu_backward(grad, x=None, *, y=None, alpha=1.0):
 def selu(x):
     x = _arr(x)
     scale, alpha = _c(SELU_SCALE, x), _c(SELU_ALPHA, x)
-    return scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    return scale * np.where(x > 0, x, alpha * np.expm1(_nonpositive(x)))
 
 
 def selu_derivative(x):
     x = _arr(x)
     scale, alpha = _c(SELU_SCALE, x), _c(SELU_ALPHA, x)
-    return scale * np.where(x > 0, _c(1, x), alpha * np.exp(np.minimum(x, 0)))
+    return scale * np.where(x > 0, _c(1, x), alpha * np.exp(_nonpositive(x)))
 
 
 def selu_backward(grad, x=None, *, y=None):
