@@ -35,6 +35,8 @@ def _unsupported(name, dtype):
 
 def _compute_dtype(name, dtype):
     """(compute dtype, result dtype) for an input dtype, following NumPy's casting."""
+    if dtype.kind == "f" and not dtype.isnative:  # big-endian data on a little-endian machine
+        dtype = dtype.newbyteorder("=")
     if dtype in _NATIVE:
         return dtype, dtype
     if dtype.kind in "biu":
@@ -76,6 +78,11 @@ def _check_out(out, shape, dtype):
         )
     if not out.flags.writeable:
         raise ValueError("out: array is read-only (flags.writeable is False)")
+    if not out.flags.aligned:
+        raise ValueError(
+            "out: array is not aligned to its dtype (flags.aligned is False); pass an aligned "
+            "array or let fastact allocate the result"
+        )
     if not (out.flags.c_contiguous or out.flags.f_contiguous):
         raise ValueError(
             "out: must be C- or F-contiguous (got strides %s); pass a contiguous array "
@@ -84,13 +91,16 @@ def _check_out(out, shape, dtype):
 
 
 def _is_exact_alias(a, out):
+    """The same elements at the same addresses (out is contiguous: a must be too, in the same
+    order; strides of length-1 axes do not matter)."""
     if a is out:
         return True
     return (
         a.__array_interface__["data"][0] == out.__array_interface__["data"][0]
         and a.shape == out.shape
-        and a.strides == out.strides
         and a.dtype == out.dtype
+        and ((a.flags.c_contiguous and out.flags.c_contiguous)
+             or (a.flags.f_contiguous and out.flags.f_contiguous))
     )
 
 
@@ -145,15 +155,19 @@ def prepare(named, out, extra=()):
 
     if out is not None:
         _check_out(out, shape, compute)
-        _check_overlap(named, out, allow_alias=True)
-        _check_overlap(extra, out, allow_alias=False)
+        # on the converted arrays: they share memory with whatever buffer was passed
+        _check_overlap([(n, a) for (n, _), a in zip(named, arrays)], out, allow_alias=True)
+        _check_overlap([(n, np.asarray(a)) for n, a in extra], out, allow_alias=False)
         order = "F" if (out.flags.f_contiguous and not out.flags.c_contiguous) else "C"
     elif all(a.flags.f_contiguous for a in arrays) and not arrays[0].flags.c_contiguous:
         order = "F"
     else:
         order = "C"
     contiguous = "F_CONTIGUOUS" if order == "F" else "C_CONTIGUOUS"
-    arrays = [a if a.flags[contiguous] else np.asarray(a, order=order) for a in arrays]
+    arrays = [
+        a if a.flags[contiguous] and a.flags.aligned else np.array(a, order=order)
+        for a in arrays
+    ]
     if out is None:
         out = np.empty(shape, dtype=compute, order=order)
     return arrays, out, result, order
@@ -174,12 +188,24 @@ def _pick(x, y):
 
 # --- elementwise ------------------------------------------------------------------------------
 _HAS_ALPHA = ("leaky_relu", "elu")
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _alpha_in_dtype(p, dtype):
+    """alpha is used in the data's dtype: it must stay finite there."""
+    if dtype == F32 and abs(p) > _F32_MAX:
+        raise ValueError(
+            "alpha: %r overflows float32, the dtype of the data (alpha is used in the data's "
+            "dtype); pass a smaller alpha or float64 data" % p
+        )
+    return p
 
 
 def elementwise(name, pass_, x, out, alpha):
     """forward / derivative of an elementwise function: the checked, converting path."""
     p = check_param("alpha", alpha) if name in _HAS_ALPHA else 0.0
     (a,), out_arr, result, _ = prepare([("x", x)], out)
+    p = _alpha_in_dtype(p, out_arr.dtype)
     _dispatch.elementwise_raw(name, pass_, a, None, out_arr, p)
     return _finish(out_arr, result)
 
@@ -188,6 +214,7 @@ def elementwise_backward(name, grad, x, y, out, alpha):
     argname, value, pass_ = _pick(x, y)
     p = alpha_for(alpha, y is not None) if name in _HAS_ALPHA else 0.0
     (g, a), out_arr, result, _ = prepare([("grad", grad), (argname, value)], out)
+    p = _alpha_in_dtype(p, out_arr.dtype)
     _dispatch.elementwise_raw(name, pass_, g, a, out_arr, p)
     return _finish(out_arr, result)
 
@@ -227,7 +254,7 @@ def _prelu_weight(a, weight, axis, dtype):
 def prelu_call(pass_, x, weight, axis, out):
     (a,), out_arr, result, _ = prepare([("x", x)], out, extra=[("weight", weight)])
     w = _prelu_weight(a, weight, axis, out_arr.dtype)
-    _dispatch.prelu_raw(pass_, a, w, int(axis) if w.size > 1 else 0, out_arr)
+    _dispatch.prelu_raw(pass_, a, w, int(axis) if w.size != 1 else 0, out_arr)
     return _finish(out_arr, result)
 
 
@@ -236,7 +263,7 @@ def prelu_backward_call(grad, x, weight, axis, out):
         [("grad", grad), ("x", x)], out, extra=[("weight", weight)]
     )
     w = _prelu_weight(a, weight, axis, out_arr.dtype)
-    _, grad_w = _dispatch.prelu_raw("backward", (g, a), w, int(axis) if w.size > 1 else 0,
+    _, grad_w = _dispatch.prelu_raw("backward", (g, a), w, int(axis) if w.size != 1 else 0,
                                     out_arr)
     grad_w = grad_w.astype(result).reshape(np.shape(weight))
     return _finish(out_arr, result), grad_w
