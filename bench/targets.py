@@ -62,67 +62,78 @@ def measure_pair(a, b, target_ns):
 
 
 def elementwise_rows(torch, target_ns):
+    """All rows of both dtypes; each dtype is measured before the next one's arrays exist
+    (the callables close over them)."""
     rows = []
     for dt in (np.float32, np.float64):
-        rng = np.random.default_rng(0)
-        x = (4 * rng.standard_normal(MI)).astype(dt)
-        g = rng.standard_normal(MI).astype(dt)
-        o = np.empty_like(x)
-        o2 = np.empty_like(x)
-        w = np.linspace(0.05, 0.3, 16).astype(dt)
-        xp = x.reshape(MI // 1024, 16, 64)
-        copy = lambda: np.copyto(o2, x)  # noqa: E731
-        mul = lambda: np.multiply(g, x, out=o2)  # noqa: E731
-        fw = [("relu", lambda: fastact.relu(x, out=o)),
-              ("leaky_relu", lambda: fastact.leaky_relu(x, out=o)),
-              ("identity", lambda: fastact.identity(x, out=o)),
-              ("prelu", lambda: fastact.prelu(xp, w, out=o.reshape(xp.shape))),
-              ("relu'", lambda: fastact.relu_derivative(x, out=o)),
-              ("leaky_relu'", lambda: fastact.leaky_relu_derivative(x, out=o)),
-              ("identity'", lambda: fastact.identity_derivative(x, out=o)),
-              ("prelu'", lambda: fastact.prelu_derivative(xp, w, out=o.reshape(xp.shape)))]
-        for name, fn in fw:
-            rows.append(Row("memory-bound forward/derivative vs np.copyto", name, dt, fn, copy, 0.95))
-        ys = {n: getattr(fastact, n)(x) for n in ("sigmoid", "tanh", "relu", "leaky_relu")}
-        bw = [("relu backward(x)", lambda: fastact.relu_backward(g, x, out=o)),
-              ("relu backward(y)", lambda: fastact.relu_backward(g, y=ys["relu"], out=o)),
-              ("leaky_relu backward(x)", lambda: fastact.leaky_relu_backward(g, x, out=o)),
-              ("leaky_relu backward(y)", lambda: fastact.leaky_relu_backward(g, y=ys["leaky_relu"], out=o)),
-              ("identity backward(x)", lambda: fastact.identity_backward(g, x, out=o)),
-              ("sigmoid backward(y)", lambda: fastact.sigmoid_backward(g, y=ys["sigmoid"], out=o)),
-              ("tanh backward(y)", lambda: fastact.tanh_backward(g, y=ys["tanh"], out=o))]
-        for name, fn in bw:
-            rows.append(Row("backward without exp vs np.multiply(g, x, out=)", name, dt, fn, mul, 0.95))
-        if torch is None:
-            continue
-        tx, tg, to = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(o2)
-        aten = torch.ops.aten
-        sa, ss = 1.6732632423543772, 1.0507009873554805
-        f32 = dt == np.float32
-        vs = [("sigmoid", lambda: fastact.sigmoid(x, out=o), lambda: torch.sigmoid(tx, out=to), 2.5 if f32 else 2.0),
-              ("tanh", lambda: fastact.tanh(x, out=o), lambda: torch.tanh(tx, out=to), 5.0 if f32 else 3.0),
-              ("elu", lambda: fastact.elu(x, out=o), lambda: aten.elu.out(tx, 1.0, 1, 1, out=to), 5.0 if f32 else 3.0),
-              ("selu", lambda: fastact.selu(x, out=o), lambda: aten.elu.out(tx, sa, ss, 1, out=to), 5.0 if f32 else 3.0),
-              ("elu backward(x)", lambda: fastact.elu_backward(g, x, out=o),
-               lambda: aten.elu_backward.grad_input(tg, 1.0, 1, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0),
-              ("selu backward(x)", lambda: fastact.selu_backward(g, x, out=o),
-               lambda: aten.elu_backward.grad_input(tg, sa, ss, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0)]
-        for name, ours, theirs, target in vs:
-            rows.append(Row("exp-based vs PyTorch (1 thread)", name, dt, ours, theirs, target))
-        X = (4 * rng.standard_normal((1024, 1000))).astype(dt)
-        O, O2 = np.empty_like(X), np.empty_like(X)
-        TX, TO = torch.from_numpy(X), torch.from_numpy(O2)
-        rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "softmax", dt,
-                        lambda: fastact.softmax(X, out=O),
-                        lambda: aten._softmax.out(TX, -1, False, out=TO), 2.0))
-        rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "log_softmax", dt,
-                        lambda: fastact.log_softmax(X, out=O),
-                        lambda: aten._log_softmax.out(TX, -1, False, out=TO), 2.0))
+        rows += _measured(_dtype_rows(torch, dt), target_ns)
+    return rows
+
+
+def _measured(rows, target_ns):
     for r in rows:
         r.values = measure_pair(r.ours, r.theirs, target_ns)
         r.ratio = r.values[1] / r.values[0]  # their time / our time = our speed / theirs
     return rows
 
+
+def _dtype_rows(torch, dt):
+    rows = []
+    rng = np.random.default_rng(0)
+    x = (4 * rng.standard_normal(MI)).astype(dt)
+    g = rng.standard_normal(MI).astype(dt)
+    o = np.empty_like(x)
+    w = np.linspace(0.05, 0.3, 16).astype(dt)
+    xp = x.reshape(MI // 1024, 16, 64)
+    # every competitor writes into the same o (same alignment, same cache behaviour)
+    copy = lambda: np.copyto(o, x)  # noqa: E731
+    mul = lambda: np.multiply(g, x, out=o)  # noqa: E731
+    fw = [("relu", lambda: fastact.relu(x, out=o)),
+          ("leaky_relu", lambda: fastact.leaky_relu(x, out=o)),
+          ("identity", lambda: fastact.identity(x, out=o)),
+          ("prelu", lambda: fastact.prelu(xp, w, out=o.reshape(xp.shape))),
+          ("relu'", lambda: fastact.relu_derivative(x, out=o)),
+          ("leaky_relu'", lambda: fastact.leaky_relu_derivative(x, out=o)),
+          ("identity'", lambda: fastact.identity_derivative(x, out=o)),
+          ("prelu'", lambda: fastact.prelu_derivative(xp, w, out=o.reshape(xp.shape)))]
+    for name, fn in fw:
+        rows.append(Row("memory-bound forward/derivative vs np.copyto", name, dt, fn, copy, 0.95))
+    ys = {n: getattr(fastact, n)(x) for n in ("sigmoid", "tanh", "relu", "leaky_relu")}
+    bw = [("relu backward(x)", lambda: fastact.relu_backward(g, x, out=o)),
+          ("relu backward(y)", lambda: fastact.relu_backward(g, y=ys["relu"], out=o)),
+          ("leaky_relu backward(x)", lambda: fastact.leaky_relu_backward(g, x, out=o)),
+          ("leaky_relu backward(y)", lambda: fastact.leaky_relu_backward(g, y=ys["leaky_relu"], out=o)),
+          ("identity backward(x)", lambda: fastact.identity_backward(g, x, out=o)),
+          ("sigmoid backward(y)", lambda: fastact.sigmoid_backward(g, y=ys["sigmoid"], out=o)),
+          ("tanh backward(y)", lambda: fastact.tanh_backward(g, y=ys["tanh"], out=o))]
+    for name, fn in bw:
+        rows.append(Row("backward without exp vs np.multiply(g, x, out=)", name, dt, fn, mul, 0.95))
+    if torch is None:
+        return rows
+    tx, tg, to = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(o)
+    aten = torch.ops.aten
+    sa, ss = 1.6732632423543772, 1.0507009873554805
+    f32 = dt == np.float32
+    vs = [("sigmoid", lambda: fastact.sigmoid(x, out=o), lambda: torch.sigmoid(tx, out=to), 2.5 if f32 else 2.0),
+          ("tanh", lambda: fastact.tanh(x, out=o), lambda: torch.tanh(tx, out=to), 5.0 if f32 else 3.0),
+          ("elu", lambda: fastact.elu(x, out=o), lambda: aten.elu.out(tx, 1.0, 1, 1, out=to), 5.0 if f32 else 3.0),
+          ("selu", lambda: fastact.selu(x, out=o), lambda: aten.elu.out(tx, sa, ss, 1, out=to), 5.0 if f32 else 3.0),
+          ("elu backward(x)", lambda: fastact.elu_backward(g, x, out=o),
+           lambda: aten.elu_backward.grad_input(tg, 1.0, 1, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0),
+          ("selu backward(x)", lambda: fastact.selu_backward(g, x, out=o),
+           lambda: aten.elu_backward.grad_input(tg, sa, ss, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0)]
+    for name, ours, theirs, target in vs:
+        rows.append(Row("exp-based vs PyTorch (1 thread)", name, dt, ours, theirs, target))
+    X = (4 * rng.standard_normal((1024, 1000))).astype(dt)
+    O = np.empty_like(X)  # (shared by both competitors)
+    TX, TO = torch.from_numpy(X), torch.from_numpy(O)
+    rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "softmax", dt,
+                    lambda: fastact.softmax(X, out=O),
+                    lambda: aten._softmax.out(TX, -1, False, out=TO), 2.0))
+    rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "log_softmax", dt,
+                    lambda: fastact.log_softmax(X, out=O),
+                    lambda: aten._log_softmax.out(TX, -1, False, out=TO), 2.0))
+    return rows
 
 def overhead_rows():
     """16 elements in place: fastact's call time against the matching NumPy call (min of
@@ -169,7 +180,7 @@ def thread_rows(target_ns):
         for dt in (np.float32, np.float64):
             rng = np.random.default_rng(2)
             x = (4 * rng.standard_normal(n)).astype(dt)
-            o, o2 = np.empty_like(x), np.empty_like(x)
+            o = np.empty_like(x)
             for name in ("sigmoid", "tanh", "elu", "selu"):
                 fn = getattr(fastact, name)
 
@@ -190,7 +201,7 @@ def thread_rows(target_ns):
                 def two(fn=fn):
                     fastact.set_num_threads(2)
                     fn(x, out=o)
-                t2, tc = measure_pair(two, lambda: np.copyto(o2, x), target_ns)
+                t2, tc = measure_pair(two, lambda: np.copyto(o, x), target_ns)
                 r = Row("16 Mi: 2 threads vs np.copyto (memory-bound)", name, dt, None, None, 0.9)
                 r.values, r.ratio = (t2, tc), tc / t2
                 rows.append(r)
