@@ -8,8 +8,8 @@
   (OpenMP when the compiler has it; FASTACT_OPENMP=0 builds without) and the compiled fast
   path of the public functions; baseline flags.
 
-Flags: -O3 plus what the kernels need. Never -ffast-math / -Ofast (they break NaN/inf
-semantics and set flush-to-zero process-wide) and never -march=native (wheels must run on
+Flags: -O3 plus what the kernels need. No fast-math flags (they break NaN/inf semantics and
+set flush-to-zero process-wide) and no tuning for the build machine's CPU (wheels must run on
 any CPU of their platform; the dispatch picks the level at import instead).
 """
 import os
