@@ -61,12 +61,12 @@ def measure_pair(a, b, target_ns):
     return t["a"].median_ns, t["b"].median_ns
 
 
-def elementwise_rows(torch, target_ns):
+def elementwise_rows(torch, target_ns, n=MI):
     """All rows of both dtypes; each dtype is measured before the next one's arrays exist
     (the callables close over them)."""
     rows = []
     for dt in (np.float32, np.float64):
-        rows += _measured(_dtype_rows(torch, dt), target_ns)
+        rows += _measured(_dtype_rows(torch, dt, n), target_ns)
     return rows
 
 
@@ -77,14 +77,14 @@ def _measured(rows, target_ns):
     return rows
 
 
-def _dtype_rows(torch, dt):
+def _dtype_rows(torch, dt, n):
     rows = []
     rng = np.random.default_rng(0)
-    x = (4 * rng.standard_normal(MI)).astype(dt)
-    g = rng.standard_normal(MI).astype(dt)
+    x = (4 * rng.standard_normal(n)).astype(dt)
+    g = rng.standard_normal(n).astype(dt)
     o = np.empty_like(x)
     w = np.linspace(0.05, 0.3, 16).astype(dt)
-    xp = x.reshape(MI // 1024, 16, 64)
+    xp = x.reshape(n // 1024, 16, 64)
     # every competitor writes into the same o (same alignment, same cache behaviour)
     copy = lambda: np.copyto(o, x)  # noqa: E731
     mul = lambda: np.multiply(g, x, out=o)  # noqa: E731
@@ -135,7 +135,7 @@ def _dtype_rows(torch, dt):
                     lambda: aten._log_softmax.out(TX, -1, False, out=TO), 2.0))
     return rows
 
-def overhead_rows():
+def overhead_rows(calls=20000):
     """16 elements in place: fastact's call time against the matching NumPy call (min of
     repeats: the least disturbed run)."""
     rows = []
@@ -159,8 +159,8 @@ def overhead_rows():
                  ("np.multiply(g, x, out=x)", "fastact.log_softmax_backward(g, y2, out=g)")]
         for ref, ours in pairs:
             with np.errstate(all="ignore"):
-                t_ref = min(timeit.repeat(ref, globals=ns, number=20000, repeat=7)) / 20000
-                t_ours = min(timeit.repeat(ours, globals=ns, number=20000, repeat=7)) / 20000
+                t_ref = min(timeit.repeat(ref, globals=ns, number=calls, repeat=7)) / calls
+                t_ours = min(timeit.repeat(ours, globals=ns, number=calls, repeat=7)) / calls
             r = Row("16 elements in place: call time vs NumPy", ours.replace("fastact.", ""),
                     dt, None, None, 1.0, kind="time")
             r.values = (t_ours * 1e9, t_ref * 1e9)
@@ -216,13 +216,16 @@ def main(argv=None):
     ap.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     ap.add_argument("--target-ms", type=float, default=60.0, help="timed ms per ratio")
     ap.add_argument("--no-threads", action="store_true", help="skip the 16 Mi thread rows")
+    ap.add_argument("--size", type=int, default=MI,
+                    help="elements of the elementwise rows (default 1 Mi, a multiple of 1024)")
+    ap.add_argument("--calls", type=int, default=20000, help="calls per timing of a 16-element row")
     args = ap.parse_args(argv)
     torch = _torch()
     if torch is not None:
         torch.set_num_threads(1)
     fastact.set_num_threads(1)
     target_ns = int(args.target_ms * 1e6)
-    rows = elementwise_rows(torch, target_ns) + overhead_rows()
+    rows = elementwise_rows(torch, target_ns, args.size) + overhead_rows(args.calls)
     if not args.no_threads:
         rows += thread_rows(target_ns)
     cfg = fastact.config()
