@@ -123,8 +123,9 @@ def prepare(named, out, extra=()):
 
     named: [(argument name, array-like)] of the same shape, converted and made contiguous in
     a common memory order. extra: [(name, array-like)] that only take part in the dtype check
-    (e.g. prelu's weight). Returns (arrays, out, result dtype, order) where arrays are in the
-    compute dtype, contiguous in `order` ('C' or 'F'), and out is the validated or allocated
+    (e.g. prelu's weight). Returns (arrays, out, result dtype) where arrays are in the
+    compute dtype, contiguous in one common memory order (out's, else C unless all are F),
+    and out is the validated or allocated
     output of the compute dtype.
     """
     typed = [(n, a.dtype) for n, a in list(named) + list(extra) if isinstance(a, (np.ndarray, np.generic))]
@@ -170,7 +171,7 @@ def prepare(named, out, extra=()):
     ]
     if out is None:
         out = np.empty(shape, dtype=compute, order=order)
-    return arrays, out, result, order
+    return arrays, out, result
 
 
 def _finish(out, result):
@@ -204,7 +205,7 @@ def _alpha_in_dtype(p, dtype):
 def elementwise(name, pass_, x, out, alpha):
     """forward / derivative of an elementwise function: the checked, converting path."""
     p = check_param("alpha", alpha) if name in _HAS_ALPHA else 0.0
-    (a,), out_arr, result, _ = prepare([("x", x)], out)
+    (a,), out_arr, result = prepare([("x", x)], out)
     p = _alpha_in_dtype(p, out_arr.dtype)
     _dispatch.elementwise_raw(name, pass_, a, None, out_arr, p)
     return _finish(out_arr, result)
@@ -213,7 +214,7 @@ def elementwise(name, pass_, x, out, alpha):
 def elementwise_backward(name, grad, x, y, out, alpha):
     argname, value, pass_ = _pick(x, y)
     p = alpha_for(alpha, y is not None) if name in _HAS_ALPHA else 0.0
-    (g, a), out_arr, result, _ = prepare([("grad", grad), (argname, value)], out)
+    (g, a), out_arr, result = prepare([("grad", grad), (argname, value)], out)
     p = _alpha_in_dtype(p, out_arr.dtype)
     _dispatch.elementwise_raw(name, pass_, g, a, out_arr, p)
     return _finish(out_arr, result)
@@ -252,14 +253,14 @@ def _prelu_weight(a, weight, axis, dtype):
 
 
 def prelu_call(pass_, x, weight, axis, out):
-    (a,), out_arr, result, _ = prepare([("x", x)], out, extra=[("weight", weight)])
+    (a,), out_arr, result = prepare([("x", x)], out, extra=[("weight", weight)])
     w = _prelu_weight(a, weight, axis, out_arr.dtype)
     _dispatch.prelu_raw(pass_, a, w, int(axis) if w.size != 1 else 0, out_arr)
     return _finish(out_arr, result)
 
 
 def prelu_backward_call(grad, x, weight, axis, out):
-    (g, a), out_arr, result, _ = prepare(
+    (g, a), out_arr, result = prepare(
         [("grad", grad), ("x", x)], out, extra=[("weight", weight)]
     )
     w = _prelu_weight(a, weight, axis, out_arr.dtype)
@@ -271,12 +272,12 @@ def prelu_backward_call(grad, x, weight, axis, out):
 
 # --- softmax, log_softmax ---------------------------------------------------------------------
 def softmax_call(name, x, axis, out):
-    (a,), out_arr, result, _ = prepare([("x", x)], out)
+    (a,), out_arr, result = prepare([("x", x)], out)
     _dispatch.softmax_raw(name, False, a, check_axis(axis, a.ndim), out_arr)
     return _finish(out_arr, result)
 
 
 def softmax_backward_call(name, grad, y, axis, out):
-    (g, b), out_arr, result, _ = prepare([("grad", grad), ("y", y)], out)
+    (g, b), out_arr, result = prepare([("grad", grad), ("y", y)], out)
     _dispatch.softmax_raw(name, True, (g, b), check_axis(axis, b.ndim), out_arr)
     return _finish(out_arr, result)
