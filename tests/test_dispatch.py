@@ -211,3 +211,59 @@ def test_kernels_release_the_gil_and_are_thread_safe(restore_threads):
     assert not errors
     for g, w in zip(got, want):
         assert g.tobytes() == w.tobytes()
+
+
+def _kernels_module(level):
+    import importlib
+    return importlib.import_module("fastact._kernels._kernels_" + level)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads):
+    """Outputs of STREAM_MIN_BYTES or more are written with non-temporal stores through a
+    block buffer, after a head that aligns the output to 64 bytes: the same bits as the plain
+    path (the same call on pieces below the threshold), for unaligned starts, in place, and on
+    1 and 2 threads. Every function and pass at the best level; at the others (the baseline
+    is slow without an FMA instruction) one pass of each kernel shape."""
+    _dispatch.select_isa(level)
+    kmod = _kernels_module(level)
+    itemsize = np.dtype(dtype).itemsize
+    n = kmod.STREAM_MIN_BYTES // itemsize + 5003  # one range above the threshold, odd tail
+    rng = np.random.default_rng(11)
+    store = np.empty(n + 16, dtype)
+    # start 3 elements past 64-byte alignment, so the head before the streamed part is non-empty
+    off = (-(store.ctypes.data // itemsize) + 3) % (64 // itemsize)
+    out = store[off:off + n]
+    plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize)
+    assert plan[0] and 0 < plan[1] < 64 // itemsize
+    assert not kmod.stream_plan(out.ctypes.data, 0, n - 5004, itemsize)[0]
+    x = (rng.standard_normal(n) * 30).astype(dtype)
+    x[::997] = np.array([np.nan, np.inf, -np.inf, -0.0, -1000.0], dtype)[np.arange(x[::997].size) % 5]
+    g = rng.standard_normal(n).astype(dtype)
+    piece = (1 << 20) // itemsize  # 1 MiB pieces: never streamed
+    cases = []
+    for name in ELEMENTWISE:
+        kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+        cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw)]
+    if level != LEVELS[-1]:
+        cases = [c for c in cases if (c[0], c[1]) in {("relu", "forward"), ("leaky_relu", "backward"),
+                                                        ("elu", "derivative"), ("tanh", "forward")}]
+    with np.errstate(all="ignore"):
+        for name, pass_, kw in cases:
+            fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
+            call = (lambda o, s: fn(g[s], x[s], out=o, **kw)) if pass_ == "backward" else \
+                (lambda o, s: fn(x[s], out=o, **kw))
+            want = np.empty(n, dtype)
+            fastact.set_num_threads(1)
+            for i in range(0, n, piece):
+                call(want[i:i + piece], slice(i, i + piece))
+            for threads in (1, 2):
+                fastact.set_num_threads(threads)
+                out[...] = 0
+                call(out, slice(None))
+                assert _bits(out) == _bits(want), (name, pass_, threads)
+            if pass_ == "forward":  # in place: the streamed blocks read x before writing it
+                out[...] = x
+                fn(out, out=out, **kw)
+                assert _bits(out) == _bits(want), (name, "in place")
