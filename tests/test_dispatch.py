@@ -267,3 +267,19 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
                 out[...] = x
                 fn(out, out=out, **kw)
                 assert _bits(out) == _bits(want), (name, "in place")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("fam", ["softmax", "log_softmax"])
+def test_softmax_fast_rows_give_the_bits_of_the_general_path(fam, dtype):
+    """A row whose entries all lie within 87 of its max takes a shorter exp (one power of two,
+    no clamps); one more entry far below the max sends the same row down the general path.
+    That entry adds exp(-300) (0 in float32, nothing visible next to a sum >= 1 in float64)
+    to the sum, so the other entries must come out with the same bits either way."""
+    rng = np.random.default_rng(5)
+    row = (rng.standard_normal(1000) * 20).clip(-40, 40).astype(dtype)
+    assert row.max() - row.min() < 87
+    fast = getattr(fastact, fam)(row)
+    general = getattr(fastact, fam)(np.concatenate([row, [row.max() - 300]]).astype(dtype))
+    assert fast.tobytes() == general[:-1].tobytes()
+    assert np.isfinite(fast).all() and (fam == "log_softmax" or fast.min() > 0)
