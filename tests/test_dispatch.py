@@ -279,7 +279,15 @@ def test_softmax_fast_rows_give_the_bits_of_the_general_path(fam, dtype):
     rng = np.random.default_rng(5)
     row = (rng.standard_normal(1000) * 20).clip(-40, 40).astype(dtype)
     assert row.max() - row.min() < 87
-    fast = getattr(fastact, fam)(row)
-    general = getattr(fastact, fam)(np.concatenate([row, [row.max() - 300]]).astype(dtype))
+    f = getattr(fastact, fam)
+    fast = f(row)
+    general = f(np.concatenate([row, [row.max() - 300]]).astype(dtype))
     assert fast.tobytes() == general[:-1].tobytes()
     assert np.isfinite(fast).all() and (fam == "log_softmax" or fast.min() > 0)
+    # over axis 0 (column blocks): one far entry in one column sends its whole block down the
+    # general path
+    cols = np.stack([row, row[::-1], np.roll(row, 7)], axis=1)
+    fast = f(cols, axis=0)
+    far = np.concatenate([cols, [[row.max() - 300, 0, 0]]]).astype(dtype)
+    general = f(far, axis=0)
+    assert fast.tobytes() == np.ascontiguousarray(general[:-1]).tobytes()
