@@ -25,7 +25,7 @@ bounds the fractional error against the unrounded reference instead (stricter by
 ULP). Both maxima are printed either way: "max ULP" (unrounded) and "max steps".
 
 Measured on the 2-core development machine (2 processes): --dtype float32 --exhaustive
-~20 min (the float64 NumPy reference dominates), --dtype float64 --n 10000000 ~15 s.
+~5 min (the float64 NumPy reference dominates), --dtype float64 --n 10000000 ~12 s.
 bench/accuracy_baseline.md keeps the tables of the double-precision kernels of release 0.1.0.
 
 Run it from outside the repository root (or the unbuilt source tree fastact/ can shadow the
@@ -89,6 +89,9 @@ def run_task(task):
     """One chunk of inputs through every (function, pass): (chunk, {key: stats dict})."""
     dtype, chunk, cfg = task
     dtype = np.dtype(dtype)
+    # one kernel thread per worker process: the processes are the parallelism (two OpenMP
+    # threads in each of two workers on two cores ran the whole job 2.5 times slower)
+    fastact.set_num_threads(1)
     stats = A.new_stats(dtype, cfg["cases"], cfg["criterion"])
     if dtype == F32:
         count = _float32_count(cfg["stride"], cfg["offset"])
