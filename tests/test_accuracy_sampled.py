@@ -16,6 +16,8 @@ float64 run are `python bench/accuracy.py --dtype float32 --exhaustive` and
 import numpy as np
 import pytest
 
+import fastact
+
 import _accuracy as A
 
 STRIDE = 97  # prime: the sample hits every residue of the low mantissa bits
@@ -125,3 +127,48 @@ def test_measure_sees_errors():
     big = np.array([3.5e38, 3.4e38, -np.inf])
     got = np.float32([np.inf, np.inf, -np.inf])
     assert A.ulp_errors(got, big).tolist() == [0.0, np.inf, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("name,alpha", [("sigmoid", None), ("tanh", None), ("selu", None),
+                                        ("elu", 1.0), ("elu", 3.0), ("elu", 1000.0),
+                                        ("elu", 2e7), ("elu", 1e-30)])
+def test_backward_with_tiny_grads(name, alpha, dtype):
+    """grad * f'(x) where grad is subnormal or nearly so and f'(x) is near its largest, with
+    alphas far from 1: the product must be rounded once (within 4 ULP), not rounded into the
+    subnormal range first and then scaled up by a power of two. Also: exp(x) for x = -1e30
+    times the largest grad and alpha is still 0."""
+    if dtype == np.float64 and not A.HAVE_WIDE_LONGDOUBLE:
+        pytest.skip("no wider reference than float64 on this platform")
+    rng = np.random.default_rng(17)
+    n = 60_000
+    info = np.finfo(dtype)
+    x = rng.uniform(-3.0, 0.5, n).astype(dtype)
+    x[:1000] = rng.uniform(-0.01, 0.01, 1000)  # f' at its largest
+    g = (rng.integers(1, 1 << 20, n) * info.smallest_subnormal).astype(dtype)  # subnormal
+    g[::3] = (rng.standard_normal(g[::3].size)
+              * np.exp2(rng.uniform(-160 if dtype == np.float32 else -1080,
+                                    -90 if dtype == np.float32 else -990, g[::3].size)))
+    kw = {} if alpha is None else {"alpha": alpha}
+    got = getattr(fastact, name + "_backward")(g, x, **kw)
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    xw, gw = x.astype(wide), g.astype(wide)
+    with np.errstate(all="ignore"):
+        if name == "sigmoid":
+            e = np.exp(-np.abs(xw))
+            d = e / (1 + e) ** 2
+        elif name == "tanh":
+            e = np.exp(-2 * np.abs(xw))
+            d = 4 * e / (1 + e) ** 2
+        elif name == "selu":
+            sc = wide(1.0507009873554804934193349852946)
+            d = np.where(xw > 0, sc, sc * wide(1.6732632423543772848170429916717) * np.exp(xw))
+        else:
+            d = np.where(xw > 0, 1, wide(dtype(alpha)) * np.exp(xw))
+    steps = A.steps_from_cr(got, gw * d, dtype)
+    worst = int(np.argmax(steps))
+    assert steps.max() <= 4, (x[worst], g[worst], got[worst], (gw * d)[worst])
+    if name == "elu" and alpha >= 1:
+        big = fastact.elu_backward(np.array([info.max], dtype), np.array([-1e30], dtype),
+                                   alpha=float(min(alpha, info.max)))
+        assert big[0] == 0 and not np.signbit(big[0])

@@ -223,13 +223,14 @@ def _kernels_module(level):
 def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads):
     """Outputs of STREAM_MIN_BYTES or more are written with non-temporal stores through a
     block buffer, after a head that aligns the output to 64 bytes: the same bits as the plain
-    path (the same call on pieces below the threshold), for unaligned starts, in place, and on
-    1 and 2 threads. Every function and pass at the best level; at the others (the baseline
+    path (the same call on pieces below the threshold), for unaligned starts, in place (on
+    every input) and on 1 and 2 threads (each thread's range streamed). Every function and pass at the best level; at the others (the baseline
     is slow without an FMA instruction) one pass of each kernel shape."""
     _dispatch.select_isa(level)
     kmod = _kernels_module(level)
     itemsize = np.dtype(dtype).itemsize
-    n = kmod.STREAM_MIN_BYTES // itemsize + 5003  # one range above the threshold, odd tail
+    # each of two threads' ranges above the threshold, odd tail
+    n = 2 * (kmod.STREAM_MIN_BYTES // itemsize) + 5003
     rng = np.random.default_rng(11)
     store = np.empty(n + 16, dtype)
     # start 3 elements past 64-byte alignment, so the head before the streamed part is non-empty
@@ -237,7 +238,10 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     out = store[off:off + n]
     plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize)
     assert plan[0] and 0 < plan[1] < 64 // itemsize
-    assert not kmod.stream_plan(out.ctypes.data, 0, n - 5004, itemsize)[0]
+    assert kmod.stream_plan(out.ctypes.data, 0, n // 2, itemsize)[0]  # (the 2-thread halves)
+    assert kmod.stream_plan(out.ctypes.data, n // 2, n, itemsize)[0]
+    assert not kmod.stream_plan(out.ctypes.data, 0, kmod.STREAM_MIN_BYTES // itemsize - 1,
+                                itemsize)[0]
     x = (rng.standard_normal(n) * 30).astype(dtype)
     x[::997] = np.array([np.nan, np.inf, -np.inf, -0.0, -1000.0], dtype)[np.arange(x[::997].size) % 5]
     g = rng.standard_normal(n).astype(dtype)
@@ -263,10 +267,18 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
                 out[...] = 0
                 call(out, slice(None))
                 assert _bits(out) == _bits(want), (name, pass_, threads)
-            if pass_ == "forward":  # in place: the streamed blocks read x before writing it
-                out[...] = x
-                fn(out, out=out, **kw)
-                assert _bits(out) == _bits(want), (name, "in place")
+                # in place: the streamed blocks read their inputs before writing them
+                if pass_ == "backward":
+                    out[...] = g
+                    fn(out, x, out=out, **kw)
+                    assert _bits(out) == _bits(want), (name, "out=grad", threads)
+                    out[...] = x
+                    fn(g, out, out=out, **kw)
+                    assert _bits(out) == _bits(want), (name, "out=x", threads)
+                else:
+                    out[...] = x
+                    fn(out, out=out, **kw)
+                    assert _bits(out) == _bits(want), (name, pass_, "in place", threads)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
@@ -288,6 +300,6 @@ def test_softmax_fast_rows_give_the_bits_of_the_general_path(fam, dtype):
     # general path
     cols = np.stack([row, row[::-1], np.roll(row, 7)], axis=1)
     fast = f(cols, axis=0)
-    far = np.concatenate([cols, [[row.max() - 300, 0, 0]]]).astype(dtype)
+    far = np.concatenate([cols, [[row.max() - 300] * 3]]).astype(dtype)  # (every sum alike)
     general = f(far, axis=0)
     assert fast.tobytes() == np.ascontiguousarray(general[:-1]).tobytes()

@@ -274,3 +274,19 @@ def test_fortran_order_matches_c_order(axis, dtype):
     tol = grad_weight_tol(g, x, w, axis, want_gw, dtype)
     assert_within(gw_c, want_gw, tol, {}, "gw C order")
     assert_within(gw_f, want_gw, tol, {}, "gw F order")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_empty_inputs(dtype):
+    """Empty data with a scalar weight, or a zero-length axis at or after the channel axis
+    (the kernel's run length or channel count is then 0): empty results, no crash."""
+    e = np.zeros(0, dtype)
+    assert fastact.prelu(e, 0.5).shape == (0,)
+    assert fastact.prelu([], 0.5).shape == (0,)
+    x = np.zeros((2, 3, 0), dtype)
+    assert fastact.prelu(x, np.ones(3, dtype)).shape == (2, 3, 0)
+    assert fastact.prelu_derivative(np.zeros((2, 0, 5), dtype), np.ones(0, dtype)).shape == (2, 0, 5)
+    gx, gw = fastact.prelu_backward(e, e, 0.5)
+    assert gx.shape == (0,) and np.all(gw == 0)
+    gx, gw = fastact.prelu_backward(x, x, np.ones(3, dtype))
+    assert gx.shape == (2, 3, 0) and gw.shape == (3,) and np.all(gw == 0)
