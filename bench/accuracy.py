@@ -10,7 +10,7 @@
 Functions: sigmoid, tanh, elu (alpha=1), selu, leaky_relu (alpha=0.01), relu, identity; passes:
 forward f(x), derivative f_derivative(x) and backward from x f_backward(grad, x), with fixed
 pseudo-random gradients (half N(0,1), half sign * 2^U(lo, hi) so that large gradients meet
-derivatives that underflow). The reference is ``fastact.reference`` evaluated one precision up
+derivatives that underflow and subnormal gradients meet the largest derivatives). The reference is ``fastact.reference`` evaluated one precision up
 (float32 -> float64, float64 -> np.longdouble) and NOT rounded: the error of a correctly
 rounded result is <= 0.5 ULP. The error definition, the ULP convention and the handling of
 NaN, infinities and signed zeros are those of tests/_accuracy.py (shared with the sampled test
