@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -211,6 +212,50 @@ def test_kernels_release_the_gil_and_are_thread_safe(restore_threads):
     assert not errors
     for g, w in zip(got, want):
         assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize("call", ["tanh", "softmax", "prelu", "tanh_backward"])
+def test_the_gil_is_released_inside_large_calls(call, restore_threads):
+    """Another Python thread runs while a large kernel call is in progress. With a switch
+    interval of 100 s the interpreter never takes the GIL from the calling thread on its own,
+    so the other thread's counter can move between the two reads around the call only if the
+    call itself releases the GIL: without the release it stays exactly where it was."""
+    fastact.set_num_threads(1)
+    x = np.random.default_rng(3).standard_normal(1 << 21)
+    out = np.empty_like(x)
+    run = {
+        "tanh": lambda: fastact.tanh(x, out=out),
+        "softmax": lambda: fastact.softmax(x.reshape(-1, 1024), out=out.reshape(-1, 1024)),
+        "prelu": lambda: fastact.prelu(x.reshape(64, 16, -1), np.ones(16), out=out.reshape(64, 16, -1)),
+        "tanh_backward": lambda: fastact.tanh_backward(x, x, out=out),
+    }[call]
+    counter = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            counter[0] += 1
+            time.sleep(0)  # gives the GIL back at once, asks for it again
+
+    old = sys.getswitchinterval()
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        while counter[0] == 0:  # the spinner is running
+            time.sleep(0.001)
+        sys.setswitchinterval(100.0)
+        moved = 0
+        for _ in range(20):  # (one call is enough when the GIL is released)
+            before = counter[0]
+            run()
+            moved += counter[0] - before
+            if moved:
+                break
+    finally:
+        sys.setswitchinterval(old)
+        stop.set()
+        t.join()
+    assert moved > 0, "no other thread ran during %s: the GIL was held" % call
 
 
 def _kernels_module(level):
