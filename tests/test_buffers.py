@@ -169,3 +169,21 @@ sys.exit(os.waitstatus_to_exitcode(status))
     r = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(__file__),
                        timeout=120, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("ndim", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_allocated_results_keep_shape_dtype_and_order(ndim, order, dtype):
+    """The compiled path builds result arrays itself (1-d, 2-d and 3-d shapes directly): every
+    rank keeps the input's shape, dtype and memory order, and holds what out= would."""
+    shape = (3, 4, 5, 2)[:ndim]
+    x = np.asarray(np.random.default_rng(ndim).standard_normal(shape), dtype, order=order)
+    for fn in (fastact.tanh, fastact.relu):
+        y = fn(x)
+        assert type(y) is np.ndarray and y.shape == x.shape and y.dtype == x.dtype
+        if ndim >= 2:
+            assert y.flags.f_contiguous if order == "F" else y.flags.c_contiguous
+        want = np.empty_like(x)
+        fn(x, out=want)
+        assert y.tobytes(order="A") == want.tobytes(order="A")
