@@ -266,27 +266,32 @@ def _kernels_module(level):
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads):
-    """Outputs of STREAM_MIN_BYTES or more are written with non-temporal stores through a
-    block buffer, after a head that aligns the output to 64 bytes: the same bits as the plain
-    path (the same call on pieces below the threshold), for unaligned starts, in place (on
-    every input) and on 1 and 2 threads (each thread's range streamed). Every function and pass at the best level; at the others (the baseline
-    is slow without an FMA instruction) one pass of each kernel shape."""
+    """Ranges whose footprint (output and inputs) is STREAM_MIN_BYTES or more write their
+    output with non-temporal stores through a block buffer, after a head that aligns the
+    output to 64 bytes: the same bits as the plain path (the same call on pieces below the
+    threshold), for unaligned starts, in place (on every input) and on 1 and 2 threads (each
+    thread's range streamed). Every function and pass at the best level; at the others (the
+    baseline is slow without an FMA instruction) one pass of each kernel shape."""
     _dispatch.select_isa(level)
     kmod = _kernels_module(level)
     itemsize = np.dtype(dtype).itemsize
-    # each of two threads' ranges above the threshold, odd tail
-    n = 2 * (kmod.STREAM_MIN_BYTES // itemsize) + 5003
+    # each of two threads' ranges above the threshold even for one input, odd tail
+    n = 2 * (kmod.STREAM_MIN_BYTES // (2 * itemsize)) + 5003
     rng = np.random.default_rng(11)
     store = np.empty(n + 16, dtype)
     # start 3 elements past 64-byte alignment, so the head before the streamed part is non-empty
     off = (-(store.ctypes.data // itemsize) + 3) % (64 // itemsize)
     out = store[off:off + n]
-    plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize)
+    plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize, 2)
     assert plan[0] and 0 < plan[1] < 64 // itemsize
-    assert kmod.stream_plan(out.ctypes.data, 0, n // 2, itemsize)[0]  # (the 2-thread halves)
-    assert kmod.stream_plan(out.ctypes.data, n // 2, n, itemsize)[0]
-    assert not kmod.stream_plan(out.ctypes.data, 0, kmod.STREAM_MIN_BYTES // itemsize - 1,
-                                itemsize)[0]
+    for arrays in (2, 3):  # (the 2-thread halves, forward and backward)
+        assert kmod.stream_plan(out.ctypes.data, 0, n // 2, itemsize, arrays)[0]
+        assert kmod.stream_plan(out.ctypes.data, n // 2, n, itemsize, arrays)[0]
+    below = kmod.STREAM_MIN_BYTES // (2 * itemsize) - 1
+    assert not kmod.stream_plan(out.ctypes.data, 0, below, itemsize, 2)[0]
+    assert kmod.stream_plan(out.ctypes.data, 0, below, itemsize, 3)[0]
+    assert not kmod.stream_plan(out.ctypes.data, 0, kmod.STREAM_MIN_BYTES // (3 * itemsize) - 1,
+                                itemsize, 3)[0]
     x = (rng.standard_normal(n) * 30).astype(dtype)
     x[::997] = np.array([np.nan, np.inf, -np.inf, -0.0, -1000.0], dtype)[np.arange(x[::997].size) % 5]
     g = rng.standard_normal(n).astype(dtype)
