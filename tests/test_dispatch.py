@@ -331,6 +331,43 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
                     assert _bits(out) == _bits(want), (name, pass_, "in place", threads)
 
 
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_one_tail_sends_exactly_its_block_down_the_exact_path(level, dtype, restore_isa):
+    """The exp-based kernels take a fast path over blocks of 512 elements without an exp tail
+    (or a tiny grad), checking each block while the one before it is computed. One tail
+    element, at the start, the end or inside a block, the last short block included, must
+    come out as it does alone (a call of its own, which takes the exact path), and so must
+    every element around it (each block takes one path or the other with the same bits).
+    A tail element on the fast path comes out wrong (2^k is out of range there)."""
+    _dispatch.select_isa(level)
+    f32 = dtype == np.float32
+    tail_x, tiny_g = (-200.0, 1e-35) if f32 else (-800.0, 1e-305)
+    n = 6 * 512 + 37
+    rng = np.random.default_rng(3)
+    x0 = (rng.standard_normal(n) * 4).astype(dtype)
+    g0 = rng.standard_normal(n).astype(dtype)
+    for pos in (0, 511, 512, 1000, 1023, 1536, 2559, 2560, 3071, 3072, n - 1):
+        x, g = x0.copy(), g0.copy()
+        x[pos] = tail_x
+        gt = g.copy()
+        gt[(pos + 700) % n] = tiny_g  # a tiny grad elsewhere, in another block
+        for name in ("sigmoid", "tanh", "elu", "selu"):
+            kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+            calls = [(getattr(fastact, name), (x,)),
+                     (getattr(fastact, name + "_derivative"), (x,)),
+                     (getattr(fastact, name + "_backward"), (gt, x))]
+            for fn, args in calls:
+                got = fn(*args, **kw)
+                alone = np.concatenate([fn(*(a[i:i + 1] for a in args), **kw)
+                                        for i in range(n)])
+                assert _bits(got) == _bits(alone), (name, fn.__name__, pos)
+                # in place (out aliases the last input: the check reads ahead of the writes)
+                inplace = args[-1].copy()
+                fn(*args[:-1], inplace, out=inplace, **kw)
+                assert _bits(inplace) == _bits(alone), (name, fn.__name__, pos, "in place")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("fam", ["softmax", "log_softmax"])
 def test_softmax_fast_rows_give_the_bits_of_the_general_path(fam, dtype):
