@@ -97,6 +97,8 @@ class BuildExt(build_ext):
         msvc = self.compiler.compiler_type == "msvc"
         base = MSVC_FLAGS if msvc else GCC_FLAGS
         keep = []
+        inline = not msvc and self._compiles(INLINE_FLAGS + ["-Werror"],
+                                             "int main(void) { return 0; }\n")
         for ext in self.extensions:
             # (cythonize copies the Extension objects: the level is read from the name)
             level = ext.name.rsplit("_kernels_", 1)[1] if "._kernels_" in ext.name else None
@@ -108,8 +110,7 @@ class BuildExt(build_ext):
                     print("fastact: the compiler cannot target %s; skipping it" % level)
                     continue
                 flags += extra
-                if not msvc and self._compiles(INLINE_FLAGS + ["-Werror"],
-                                               "int main(void) { return 0; }\n"):
+                if inline:
                     flags += INLINE_FLAGS
             if ext.name == "fastact._kernels._dispatch" and not msvc:
                 if os.environ.get("FASTACT_OPENMP", "").strip() == "0":
