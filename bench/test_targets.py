@@ -17,4 +17,6 @@ def test_targets_table_and_json(tmp_path, capsys):
     groups = {r["group"] for r in rows}
     assert any(g.startswith("memory-bound") for g in groups)
     assert any(g.startswith("16 elements") for g in groups)
+    assert any(g.startswith("in place") for g in groups)
+    assert sum(1 for r in rows if not r["issue_target"]) == 14  # (7 calls, 2 dtypes)
     assert all(r["ratio"] > 0 and r["met"] in (True, False) for r in rows)
