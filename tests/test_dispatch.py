@@ -338,43 +338,71 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_one_tail_sends_exactly_its_block_down_the_exact_path(level, dtype, restore_isa):
     """The exp-based kernels take a fast path over blocks of 512 elements without an exp tail
-    (or a tiny grad), checking each block while the one before it is computed. One tail
-    element, at the start, the end or inside a block, the last short block included, must
-    come out as it does alone (a call of its own, which takes the exact path), and so must
-    every element around it (each block takes one path or the other with the same bits).
-    A tail element on the fast path comes out wrong (2^k is out of range there)."""
+    (or a tiny grad), checking each block while the one before it is computed; ranges of 4096
+    elements or more first run a head up to out's first 64-byte line, which shifts the blocks.
+    One tail element, at the start, the end or inside a block, the last short block included,
+    must come out as it does alone (a call of its own, which takes the exact path), and so must
+    every element around it (each block takes one path or the other with the same bits), for
+    a range shorter than the head's threshold and for a longer one starting off a line. A tail
+    element on the fast path comes out wrong (2^k is out of range there)."""
     _dispatch.select_isa(level)
     f32 = dtype == np.float32
+    itemsize = np.dtype(dtype).itemsize
     tail_x, tiny_g = (-200.0, 1e-35) if f32 else (-800.0, 1e-305)
-    n = 6 * 512 + 37
-    rng = np.random.default_rng(3)
-    x0 = (rng.standard_normal(n) * 4).astype(dtype)
-    g0 = rng.standard_normal(n).astype(dtype)
-    x0[::97] = -65.0  # (no tail; with a tiny alpha, elu's 2^k is out of the fast range)
     cases = [(name, {"alpha": 0.3} if name in HAS_ALPHA else {})
              for name in ("sigmoid", "tanh", "elu", "selu")]
     cases.append(("elu", {"alpha": 1e-12}))  # (every block exact: alpha's exponent < -20)
-    for pos in (0, 511, 512, 1000, 1023, 1536, 2559, 2560, 3071, 3072, n - 1):
-        x, g = x0.copy(), g0.copy()
-        x[pos] = tail_x
-        gt = g.copy()
-        gt[(pos + 700) % n] = tiny_g  # a tiny grad elsewhere, in another block
-        for name, kw in cases:
-            calls = [(getattr(fastact, name), (x,)),
-                     (getattr(fastact, name + "_derivative"), (x,)),
-                     (getattr(fastact, name + "_backward"), (gt, x))]
-            for fn, args in calls:
+
+    def one_by_one(fn, args, kw, idx):
+        with np.errstate(all="ignore"):
+            return [fn(*(a[i:i + 1] for a in args), **kw)[0] for i in idx]
+
+    for n in (6 * 512 + 37, 2 * 4096 + 1037):
+        rng = np.random.default_rng(3)
+        x0 = (rng.standard_normal(n) * 4).astype(dtype)
+        g0 = rng.standard_normal(n).astype(dtype)
+        x0[::97] = -65.0  # (no tail; with a tiny alpha, elu's 2^k is out of the fast range)
+        calls = [(name, kw, getattr(fastact, name + suffix), grad)
+                 for name, kw in cases for suffix, grad in
+                 (("", False), ("_derivative", False), ("_backward", True))]
+        # every element alone, on the unmodified inputs (then only the changed ones again)
+        base = {id(fn) + hash(str(kw)): np.array(one_by_one(fn, (g0, x0) if grad else (x0,),
+                                                            kw, range(n)), dtype)
+                for name, kw, fn, grad in calls}
+        # the calls' buffers start 3 elements past a 64-byte line: a head of 13 (float32)
+        # or 5 (float64) elements where the range is long enough to get one
+        bufs = []
+        for _ in range(3):
+            store = np.empty(n + 16, dtype)
+            off = (-(store.ctypes.data // itemsize) + 3) % (64 // itemsize)
+            bufs.append(store[off:off + n])
+        assert all(b.ctypes.data % 64 == 3 * itemsize for b in bufs)
+        o = bufs[2]
+        for pos in (0, 12, 13, 511, 512, 525, 1000, 1023, 1536, 2559, 2560, 3071, 3072,
+                    n // 2, n - 600, n - 1):
+            x = x0.copy()
+            x[pos] = tail_x
+            gt = g0.copy()
+            far = (pos + 700) % n
+            gt[far] = tiny_g  # a tiny grad elsewhere, in another block
+            for name, kw, fn, grad in calls:
+                args = (gt, x) if grad else (x,)
+                alone = base[id(fn) + hash(str(kw))].copy()
+                for i in {pos, far} if grad else {pos}:
+                    alone[i] = one_by_one(fn, args, kw, [i])[0]
+                ins = bufs[:len(args)]
+                for dst, src in zip(ins, args):
+                    dst[...] = src
                 with np.errstate(all="ignore"):
-                    got = fn(*args, **kw)
-                    alone = np.concatenate([fn(*(a[i:i + 1] for a in args), **kw)
-                                            for i in range(n)])
-                assert _bits(got) == _bits(alone), (name, kw, fn.__name__, pos)
+                    fn(*ins, out=o, **kw)
+                assert _bits(o) == _bits(alone), (n, name, kw, fn.__name__, pos)
                 # in place, on each input (the check reads ahead of the writes)
-                for k in range(len(args)):
-                    inplace = [a.copy() for a in args]
+                for k in range(len(ins)):
+                    for dst, src in zip(ins, args):
+                        dst[...] = src
                     with np.errstate(all="ignore"):
-                        fn(*inplace, out=inplace[k], **kw)
-                    assert _bits(inplace[k]) == _bits(alone), (name, kw, fn.__name__, pos, k)
+                        fn(*ins, out=ins[k], **kw)
+                    assert _bits(ins[k]) == _bits(alone), (n, name, kw, fn.__name__, pos, k)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
