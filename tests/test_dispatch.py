@@ -273,7 +273,9 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     input: a backward pass in place still streams, a forward pass in place, one array, does
     not) and on 1 and 2 threads (each thread's range streamed). Every function and pass at
     the best level; at the others (the baseline is slow without an FMA instruction) one pass
-    of each kernel shape."""
+    of each kernel shape. The whole call also runs the memory-bound kernels' narrow copies
+    (footprint NARROW_MIN_BYTES or more, not streamed: a forward pass in place on 2 threads),
+    the 1 MiB pieces their wide ones."""
     _dispatch.select_isa(level)
     kmod = _kernels_module(level)
     itemsize = np.dtype(dtype).itemsize
@@ -302,15 +304,21 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     cases = []
     for name in ELEMENTWISE:
         kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
-        cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw)]
+        cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw),
+                  (name, "backward_y", kw)]
     if level != LEVELS[-1]:
         cases = [c for c in cases if (c[0], c[1]) in {("relu", "forward"), ("leaky_relu", "backward"),
-                                                        ("elu", "derivative"), ("tanh", "forward")}]
+                                                        ("elu", "derivative"), ("tanh", "forward"),
+                                                        ("sigmoid", "backward_y")}]
     with np.errstate(all="ignore"):
         for name, pass_, kw in cases:
-            fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
-            call = (lambda o, s: fn(g[s], x[s], out=o, **kw)) if pass_ == "backward" else \
-                (lambda o, s: fn(x[s], out=o, **kw))
+            if pass_ == "backward_y":  # (x stands for y: any values are valid there)
+                fn = getattr(fastact, name + "_backward")
+                call = lambda o, s: fn(g[s], y=x[s], out=o, **kw)  # noqa: E731
+            else:
+                fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
+                call = (lambda o, s: fn(g[s], x[s], out=o, **kw)) if pass_ == "backward" else \
+                    (lambda o, s: fn(x[s], out=o, **kw))
             want = np.empty(n, dtype)
             fastact.set_num_threads(1)
             for i in range(0, n, piece):
@@ -328,6 +336,13 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
                     out[...] = x
                     fn(g, out, out=out, **kw)
                     assert _bits(out) == _bits(want), (name, "out=x", threads)
+                elif pass_ == "backward_y":
+                    out[...] = g
+                    fn(out, y=x, out=out, **kw)
+                    assert _bits(out) == _bits(want), (name, "y, out=grad", threads)
+                    out[...] = x
+                    fn(g, y=out, out=out, **kw)
+                    assert _bits(out) == _bits(want), (name, "out=y", threads)
                 else:
                     out[...] = x
                     fn(out, out=out, **kw)
