@@ -273,9 +273,9 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     input: a backward pass in place still streams, a forward pass in place, one array, does
     not) and on 1 and 2 threads (each thread's range streamed). Every function and pass at
     the best level; at the others (the baseline is slow without an FMA instruction) one pass
-    of each kernel shape. The whole call also runs the memory-bound kernels' narrow copies
-    (footprint NARROW_MIN_BYTES or more, not streamed: a forward pass in place on 2 threads),
-    the 1 MiB pieces their wide ones."""
+    of each kernel shape. The streamed blocks of the memory-bound kernels run their narrow
+    copies at the AVX-512 level, the 1 MiB pieces their wide ones (below streaming, the narrow
+    copies have their own test)."""
     _dispatch.select_isa(level)
     kmod = _kernels_module(level)
     itemsize = np.dtype(dtype).itemsize
@@ -347,6 +347,64 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
                     out[...] = x
                     fn(out, out=out, **kw)
                     assert _bits(out) == _bits(want), (name, pass_, "in place", threads)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_narrow_copies_give_the_same_bits(level, dtype, restore_isa, restore_threads):
+    """At the AVX-512 level the memory-bound kernels (identity, relu, leaky_relu, every
+    backward pass from y) have a second copy with 256-bit vectors, which ranges whose
+    footprint is NARROW_MIN_BYTES or more run. Calls whose footprint lies between that and
+    STREAM_MIN_BYTES (narrow, not streamed: the streaming test covers the streamed blocks)
+    give the bits of the same call on 1000-element pieces (the level's own width), out of
+    place and in place on each input, on 1 and 2 threads (each thread's share still narrow).
+    At the other levels (no narrow copy) the same comparison holds trivially and is cheap."""
+    _dispatch.select_isa(level)
+    kmod = _kernels_module(level)
+    itemsize = np.dtype(dtype).itemsize
+    narrow = kmod.NARROW_MIN_BYTES or (4 << 20)
+    n = narrow // itemsize + 777  # 2 arrays: 2 narrow; 3 arrays: 3 narrow; halves >= narrow
+    assert 3 * n * itemsize < kmod.STREAM_MIN_BYTES, "the band below streaming is gone"
+    assert 1000 * 3 * itemsize < narrow
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal(n) * 30).astype(dtype)
+    x[::997] = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], dtype)[np.arange(x[::997].size) % 5]
+    g = rng.standard_normal(n).astype(dtype)
+    g[5::1009] = np.array([np.inf, -0.0, np.nan], dtype)[np.arange(g[5::1009].size) % 3]
+    cases = []
+    for name in ELEMENTWISE:
+        kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+        if name in ("identity", "relu", "leaky_relu"):
+            cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw)]
+        cases.append((name, "backward_y", kw))
+    out = np.empty(n, dtype)
+    with np.errstate(all="ignore"):
+        for name, pass_, kw in cases:
+            if pass_ == "backward_y":  # (x stands for y: any values are valid there)
+                fn = getattr(fastact, name + "_backward")
+                call = lambda o, a, b: fn(a, y=b, out=o, **kw)  # noqa: E731
+            elif pass_ == "backward":
+                fn = getattr(fastact, name + "_backward")
+                call = lambda o, a, b: fn(a, b, out=o, **kw)  # noqa: E731
+            else:
+                fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
+                call = lambda o, a, b: fn(b, out=o, **kw)  # noqa: E731
+            want = np.empty(n, dtype)
+            fastact.set_num_threads(1)
+            for i in range(0, n, 1000):
+                call(want[i:i + 1000], g[i:i + 1000], x[i:i + 1000])
+            for threads in (1, 2):
+                fastact.set_num_threads(threads)
+                out[...] = 0
+                call(out, g, x)
+                assert _bits(out) == _bits(want), (name, pass_, threads)
+                out[...] = x  # in place on x (or y)
+                call(out, g, out)
+                assert _bits(out) == _bits(want), (name, pass_, "out=x", threads)
+                if pass_.startswith("backward"):
+                    out[...] = g
+                    call(out, out, x)
+                    assert _bits(out) == _bits(want), (name, pass_, "out=grad", threads)
 
 
 @pytest.mark.parametrize("level", LEVELS)
