@@ -263,6 +263,45 @@ def _kernels_module(level):
     return importlib.import_module("fastact._kernels._kernels_" + level)
 
 
+def _elementwise_call(name, pass_, kw):
+    """call(out, grad, v) for one elementwise case: v is x (forward, derivative, backward) or
+    y (backward_y; any values are valid there)."""
+    if pass_ in ("forward", "derivative"):
+        fn = getattr(fastact, name if pass_ == "forward" else name + "_derivative")
+        return lambda o, a, b: fn(b, out=o, **kw)
+    fn = getattr(fastact, name + "_backward")
+    if pass_ == "backward":
+        return lambda o, a, b: fn(a, b, out=o, **kw)
+    return lambda o, a, b: fn(a, y=b, out=o, **kw)
+
+
+def _compare_with_pieces(cases, g, x, out, piece):
+    """Every (name, pass, kw) case on the whole of g and x, into out and in place on each
+    input, on 1 and 2 threads, gives the bits of the same call on pieces of `piece` elements
+    (one thread)."""
+    n = x.size
+    with np.errstate(all="ignore"):
+        for name, pass_, kw in cases:
+            call = _elementwise_call(name, pass_, kw)
+            want = np.empty(n, x.dtype)
+            fastact.set_num_threads(1)
+            for i in range(0, n, piece):
+                call(want[i:i + piece], g[i:i + piece], x[i:i + piece])
+            for threads in (1, 2):
+                fastact.set_num_threads(threads)
+                out[...] = 0
+                call(out, g, x)
+                assert _bits(out) == _bits(want), (name, pass_, threads)
+                # in place: a kernel reads each element before writing it
+                out[...] = x
+                call(out, g, out)
+                assert _bits(out) == _bits(want), (name, pass_, "out=x", threads)
+                if pass_.startswith("backward"):
+                    out[...] = g
+                    call(out, out, x)
+                    assert _bits(out) == _bits(want), (name, pass_, "out=grad", threads)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads):
@@ -310,43 +349,7 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
         cases = [c for c in cases if (c[0], c[1]) in {("relu", "forward"), ("leaky_relu", "backward"),
                                                         ("elu", "derivative"), ("tanh", "forward"),
                                                         ("sigmoid", "backward_y")}]
-    with np.errstate(all="ignore"):
-        for name, pass_, kw in cases:
-            if pass_ == "backward_y":  # (x stands for y: any values are valid there)
-                fn = getattr(fastact, name + "_backward")
-                call = lambda o, s: fn(g[s], y=x[s], out=o, **kw)  # noqa: E731
-            else:
-                fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
-                call = (lambda o, s: fn(g[s], x[s], out=o, **kw)) if pass_ == "backward" else \
-                    (lambda o, s: fn(x[s], out=o, **kw))
-            want = np.empty(n, dtype)
-            fastact.set_num_threads(1)
-            for i in range(0, n, piece):
-                call(want[i:i + piece], slice(i, i + piece))
-            for threads in (1, 2):
-                fastact.set_num_threads(threads)
-                out[...] = 0
-                call(out, slice(None))
-                assert _bits(out) == _bits(want), (name, pass_, threads)
-                # in place: the streamed blocks read their inputs before writing them
-                if pass_ == "backward":
-                    out[...] = g
-                    fn(out, x, out=out, **kw)
-                    assert _bits(out) == _bits(want), (name, "out=grad", threads)
-                    out[...] = x
-                    fn(g, out, out=out, **kw)
-                    assert _bits(out) == _bits(want), (name, "out=x", threads)
-                elif pass_ == "backward_y":
-                    out[...] = g
-                    fn(out, y=x, out=out, **kw)
-                    assert _bits(out) == _bits(want), (name, "y, out=grad", threads)
-                    out[...] = x
-                    fn(g, y=out, out=out, **kw)
-                    assert _bits(out) == _bits(want), (name, "out=y", threads)
-                else:
-                    out[...] = x
-                    fn(out, out=out, **kw)
-                    assert _bits(out) == _bits(want), (name, pass_, "in place", threads)
+    _compare_with_pieces(cases, g, x, out, piece)
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -377,34 +380,7 @@ def test_narrow_copies_give_the_same_bits(level, dtype, restore_isa, restore_thr
         if name in ("identity", "relu", "leaky_relu"):
             cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw)]
         cases.append((name, "backward_y", kw))
-    out = np.empty(n, dtype)
-    with np.errstate(all="ignore"):
-        for name, pass_, kw in cases:
-            if pass_ == "backward_y":  # (x stands for y: any values are valid there)
-                fn = getattr(fastact, name + "_backward")
-                call = lambda o, a, b: fn(a, y=b, out=o, **kw)  # noqa: E731
-            elif pass_ == "backward":
-                fn = getattr(fastact, name + "_backward")
-                call = lambda o, a, b: fn(a, b, out=o, **kw)  # noqa: E731
-            else:
-                fn = getattr(fastact, name if pass_ == "forward" else name + "_" + pass_)
-                call = lambda o, a, b: fn(b, out=o, **kw)  # noqa: E731
-            want = np.empty(n, dtype)
-            fastact.set_num_threads(1)
-            for i in range(0, n, 1000):
-                call(want[i:i + 1000], g[i:i + 1000], x[i:i + 1000])
-            for threads in (1, 2):
-                fastact.set_num_threads(threads)
-                out[...] = 0
-                call(out, g, x)
-                assert _bits(out) == _bits(want), (name, pass_, threads)
-                out[...] = x  # in place on x (or y)
-                call(out, g, out)
-                assert _bits(out) == _bits(want), (name, pass_, "out=x", threads)
-                if pass_.startswith("backward"):
-                    out[...] = g
-                    call(out, out, x)
-                    assert _bits(out) == _bits(want), (name, pass_, "out=grad", threads)
+    _compare_with_pieces(cases, g, x, np.empty(n, dtype), 1000)
 
 
 @pytest.mark.parametrize("level", LEVELS)
