@@ -144,7 +144,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     levels = _dispatch.available_isa()
     current = fastact.config()["isa"]
-    funcs = _functions()
+    funcs = sorted(_functions(), key=lambda f: f[0])
     data = {dt: _inputs(dt, args.n) for dt in (np.float32, np.float64)}
     bad = False
     combined = hashlib.sha256()

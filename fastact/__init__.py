@@ -1,30 +1,26 @@
 """fastact: fast, accurate activation functions and their derivatives for NumPy on the CPU.
 
-Every elementwise function f in (identity, relu, leaky_relu, elu, selu, sigmoid, tanh) comes as
-``f(x)``, ``f_derivative(x)`` and ``f_backward(grad, x=None, *, y=None)``; PReLU, softmax and
-log_softmax have their own signatures. All take ``out=`` (``out=x`` is in place) and compute
-float32 and float64 natively in compiled kernels that release the GIL.
+Every elementwise function f of the catalogue comes as ``f(x)``, ``f_derivative(x)`` and
+``f_backward(grad, x=None, *, y=None)``; per-channel functions (prelu) and functions along an
+axis (softmax, log_softmax) have their own signatures. All take ``out=`` (``out=x`` is in
+place) and compute float32 and float64 natively in compiled kernels that release the GIL.
+``available()`` lists the functions, ``get(name, **params)`` gives an activation object.
 """
-from ._kernels._dispatch import (
-    elu, elu_backward, elu_derivative,
-    identity, identity_backward, identity_derivative,
-    leaky_relu, leaky_relu_backward, leaky_relu_derivative,
-    log_softmax, log_softmax_backward,
-    prelu, prelu_backward, prelu_derivative,
-    relu, relu_backward, relu_derivative,
-    selu, selu_backward, selu_derivative,
-    sigmoid, sigmoid_backward, sigmoid_derivative,
-    softmax, softmax_backward,
-    tanh, tanh_backward, tanh_derivative,
-    config, get_num_threads, set_num_threads,
-)
-from ._objects import (
-    ELU, SELU, Activation, Identity, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax,
-    Tanh, available, get,
-)
+from ._kernels import _dispatch
+from ._kernels._dispatch import config, get_num_threads, set_num_threads
+from . import _catalogue
+from ._objects import CLASSES as _CLASSES, Activation, available, get
 from . import _api, reference
 
-linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
+# the public functions and classes of every catalogue row, and the aliases
+for _row in _catalogue.ROWS:
+    for _name in _row.public_names():
+        globals()[_name] = getattr(_dispatch, _name)
+    globals()[_row.cls] = _CLASSES[_row.name]
+    for _alias in _row.aliases:
+        for _name in _row.public_names():
+            globals()[_alias + _name[len(_row.name):]] = getattr(_dispatch, _name)
+del _row, _name
 
 __version__ = "0.1.0"
 
@@ -52,7 +48,7 @@ def show_config():
     print("\n".join(lines))
 
 
-__all__ = [
+__all__ = sorted(
     name for name in dir()
-    if not name.startswith("_") and name not in ("show_config",)
-] + ["show_config"]
+    if not name.startswith("_") and name not in ("show_config", "reference")
+) + ["show_config", "reference"]

@@ -1,12 +1,13 @@
-"""The checked path of every public function: validate, convert, allocate out, call.
+"""Conversion of everything the compiled fast path does not take, and the array errors.
 
-The public functions (fastact._kernels._dispatch) handle the common case in compiled code:
-float32/float64 ndarrays in one contiguous layout. Everything else comes here: array-likes,
-other dtypes (NumPy's casting), non-contiguous input, and every error, raised with its
-documented message before any buffer is written. The prepared arrays then go back to the
-kernels through _dispatch's strict entry points. No Python code loops over elements.
+The public functions (fastact._kernels._dispatch, generated from the catalogue) check their
+parameters and take float32/float64 ndarrays in one contiguous layout directly. For anything
+else (array-likes, other dtypes with NumPy's casting, non-contiguous input, an `out` that does
+not fit) they call prepare() here, which converts the arrays or raises the documented
+TypeError / ValueError before any buffer is written, and returns the converted arrays to the
+same compiled function, which makes its one kernel call. Nothing here knows a function or a
+parameter; no Python code loops over elements.
 """
-import math
 import numbers
 
 import numpy as np
@@ -44,16 +45,6 @@ def _compute_dtype(name, dtype):
     if dtype == np.float16:
         return F32, dtype
     raise _unsupported(name, dtype)
-
-
-def check_param(name, value):
-    """A finite real number (a parameter such as alpha)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError("%s: expected a real number, got %s" % (name, type(value).__name__))
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError("%s: must be finite, got %r" % (name, value))
-    return value
 
 
 def check_axis(axis, ndim):
@@ -174,65 +165,8 @@ def prepare(named, out, extra=()):
     return arrays, out, result
 
 
-def _finish(out, result):
-    return out if out.dtype == result else out.astype(result)
-
-
-def _pick(x, y):
-    if (x is None) == (y is None):
-        raise ValueError(
-            "give exactly one of x= (the forward input) or y= (the forward output), got %s"
-            % ("both" if x is not None else "neither")
-        )
-    return ("x", x, "backward_x") if y is None else ("y", y, "backward_y")
-
-
-# --- elementwise ------------------------------------------------------------------------------
-_HAS_ALPHA = ("leaky_relu", "elu")
-_F32_MAX = float(np.finfo(np.float32).max)
-
-
-def _alpha_in_dtype(p, dtype):
-    """alpha is used in the data's dtype: it must stay finite there."""
-    if dtype == F32 and abs(p) > _F32_MAX:
-        raise ValueError(
-            "alpha: %r overflows float32, the dtype of the data (alpha is used in the data's "
-            "dtype); pass a smaller alpha or float64 data" % p
-        )
-    return p
-
-
-def elementwise(name, pass_, x, out, alpha):
-    """forward / derivative of an elementwise function: the checked, converting path."""
-    p = check_param("alpha", alpha) if name in _HAS_ALPHA else 0.0
-    (a,), out_arr, result = prepare([("x", x)], out)
-    p = _alpha_in_dtype(p, out_arr.dtype)
-    _dispatch.elementwise_raw(name, pass_, a, None, out_arr, p)
-    return _finish(out_arr, result)
-
-
-def elementwise_backward(name, grad, x, y, out, alpha):
-    argname, value, pass_ = _pick(x, y)
-    p = alpha_for(alpha, y is not None) if name in _HAS_ALPHA else 0.0
-    (g, a), out_arr, result = prepare([("grad", grad), (argname, value)], out)
-    p = _alpha_in_dtype(p, out_arr.dtype)
-    _dispatch.elementwise_raw(name, pass_, g, a, out_arr, p)
-    return _finish(out_arr, result)
-
-
-def alpha_for(alpha, from_y):
-    """Validate alpha; the y form of leaky_relu/elu needs alpha >= 0 (y must reveal x's sign)."""
-    alpha = check_param("alpha", alpha)
-    if from_y and alpha < 0:
-        raise ValueError(
-            "alpha: backward from y= needs alpha >= 0 (got %r): with a negative alpha the "
-            "output y does not determine the input's sign; pass x= instead" % alpha
-        )
-    return alpha
-
-
-# --- prelu ------------------------------------------------------------------------------------
-def _prelu_weight(a, weight, axis, dtype):
+# --- per-channel (prelu) -----------------------------------------------------------------------
+def _channel_weight(a, weight, axis, dtype):
     """weight as a contiguous array of the compute dtype (its own shape), checked against a."""
     w = np.ascontiguousarray(weight, dtype=dtype)
     if w.ndim > 1:
@@ -252,32 +186,19 @@ def _prelu_weight(a, weight, axis, dtype):
     return w
 
 
-def prelu_call(pass_, x, weight, axis, out):
-    (a,), out_arr, result = prepare([("x", x)], out, extra=[("weight", weight)])
-    w = _prelu_weight(a, weight, axis, out_arr.dtype)
-    _dispatch.prelu_raw(pass_, a, w, int(axis) if w.size != 1 else 0, out_arr)
-    return _finish(out_arr, result)
+def prepare_per_channel(grad, x, weight, axis, out):
+    """(grad, x, weight, axis, out, result dtype) of a per-channel call, converted (grad is
+    None for the forward pass and the derivative)."""
+    named = [("x", x)] if grad is None else [("grad", grad), ("x", x)]
+    arrays, out_arr, result = prepare(named, out, extra=[("weight", weight)])
+    a = arrays[-1]
+    w = _channel_weight(a, weight, axis, out_arr.dtype)
+    g = arrays[0] if grad is not None else None
+    return g, a, w, int(axis) if w.size != 1 else 0, out_arr, result
 
 
-def prelu_backward_call(grad, x, weight, axis, out):
-    (g, a), out_arr, result = prepare(
-        [("grad", grad), ("x", x)], out, extra=[("weight", weight)]
-    )
-    w = _prelu_weight(a, weight, axis, out_arr.dtype)
-    _, grad_w = _dispatch.prelu_raw("backward", (g, a), w, int(axis) if w.size != 1 else 0,
-                                    out_arr)
-    grad_w = grad_w.astype(result).reshape(np.shape(weight))
-    return _finish(out_arr, result), grad_w
-
-
-# --- softmax, log_softmax ---------------------------------------------------------------------
-def softmax_call(name, x, axis, out):
-    (a,), out_arr, result = prepare([("x", x)], out)
-    _dispatch.softmax_raw(name, False, a, check_axis(axis, a.ndim), out_arr)
-    return _finish(out_arr, result)
-
-
-def softmax_backward_call(name, grad, y, axis, out):
-    (g, b), out_arr, result = prepare([("grad", grad), ("y", y)], out)
-    _dispatch.softmax_raw(name, True, (g, b), check_axis(axis, b.ndim), out_arr)
-    return _finish(out_arr, result)
+# --- along an axis (softmax family) -------------------------------------------------------------
+def prepare_axis(named, axis, out):
+    """(arrays, out, result dtype, axis) of a call along an axis, converted."""
+    arrays, out_arr, result = prepare(named, out)
+    return arrays, out_arr, result, check_axis(axis, arrays[-1].ndim)

@@ -1,7 +1,9 @@
 """Activation objects: a function family bound to its parameters, as returned by get()."""
+import inspect
+
 import numpy as np
 
-from . import _api
+from . import _catalogue
 from ._kernels import _dispatch
 
 
@@ -52,46 +54,50 @@ class _Elementwise(Activation):
         return type(self)._backward(grad, x, y=y, out=out, **self.params)
 
 
-def _elementwise_class(cls_name, name, doc, alpha=None):
-    fns = [getattr(_dispatch, name + suffix) for suffix in ("", "_derivative", "_backward")]
+def _elementwise_class(row):
+    """The class of an elementwise catalogue row: __init__ takes the row's parameters
+    (keyword or positional, defaults from the table), checked by the same generated rules
+    as the function calls."""
+    fns = [getattr(_dispatch, row.name + suffix) for suffix in ("", "_derivative", "_backward")]
+    names = row.param_names
+
+    def __init__(self, *args, **params):
+        if len(args) > len(names):
+            raise TypeError("%s() takes %d positional argument%s (%s) but %d were given" % (
+                row.cls, len(names), "" if len(names) == 1 else "s", ", ".join(names) or
+                "none", len(args)))
+        for n, v in zip(names, args):
+            if n in params:
+                raise TypeError("%s() got multiple values for argument %r" % (row.cls, n))
+            params[n] = v
+        Activation.__init__(self, **_dispatch.check_params(row.name, params))
+
+    __init__.__qualname__ = row.cls + ".__init__"  # error messages name the class
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                             **({} if p.required else {"default": p.default}))
+           for p in row.params])
+    doc = "%s: %s.\n\nDerivative: %s." % (row.cls, row.summary, row.derivative)
     namespace = {
-        "name": name,
+        "name": row.name,
         "__doc__": doc,
         "_forward": staticmethod(fns[0]),
         "_derivative": staticmethod(fns[1]),
         "_backward": staticmethod(fns[2]),
         "__module__": "fastact",
-        "__qualname__": cls_name,
+        "__qualname__": row.cls,
+        "__init__": __init__,
     }
-    if alpha is not None:
-        def __init__(self, alpha=alpha):
-            Activation.__init__(self, alpha=_api.check_param("alpha", alpha))
-    else:
-        def __init__(self):
-            Activation.__init__(self)
-    __init__.__qualname__ = cls_name + ".__init__"  # error messages name the class
-    namespace["__init__"] = __init__
-    return type(cls_name, (_Elementwise,), namespace)
+    return type(row.cls, (_Elementwise,), namespace)
 
 
-Identity = _elementwise_class("Identity", "identity", "Identity (linear) activation: x.")
-ReLU = _elementwise_class("ReLU", "relu", "ReLU: max(0, x).")
-LeakyReLU = _elementwise_class(
-    "LeakyReLU", "leaky_relu", "Leaky ReLU: x if x >= 0 else alpha * x.", alpha=0.01
-)
-ELU = _elementwise_class("ELU", "elu", "ELU: x if x > 0 else alpha * expm1(x).", alpha=1.0)
-SELU = _elementwise_class("SELU", "selu", "SELU with the fixed self-normalizing constants.")
-Sigmoid = _elementwise_class("Sigmoid", "sigmoid", "Logistic sigmoid 1 / (1 + exp(-x)).")
-Tanh = _elementwise_class("Tanh", "tanh", "Hyperbolic tangent.")
-
-
-class PReLU(Activation):
-    """PReLU with a learnable weight: one slope, or one per channel along `axis`.
-
-    `backward` returns (grad_x, grad_weight); update `weight` in place or reassign it.
+class _PerChannel(Activation):
+    """A per-channel activation with a learnable weight: one slope, or one per channel along
+    `axis`. `backward` returns (grad_x, grad_weight); update `weight` in place or reassign it.
     """
 
-    name = "prelu"
+    _forward = _derivative = _backward = None
 
     def __init__(self, weight=0.25, axis=1):
         if np.ndim(weight) > 1:
@@ -107,17 +113,17 @@ class PReLU(Activation):
         self.params["weight"] = value
 
     def forward(self, x, *, out=None):
-        return _dispatch.prelu(x, self.weight, axis=self.params["axis"], out=out)
+        return type(self)._forward(x, self.weight, axis=self.params["axis"], out=out)
 
     def derivative(self, x, *, out=None):
-        return _dispatch.prelu_derivative(x, self.weight, axis=self.params["axis"], out=out)
+        return type(self)._derivative(x, self.weight, axis=self.params["axis"], out=out)
 
     def backward(self, grad, x, *, out=None):
-        return _dispatch.prelu_backward(grad, x, self.weight, axis=self.params["axis"], out=out)
+        return type(self)._backward(grad, x, self.weight, axis=self.params["axis"], out=out)
 
 
 class _Normalized(Activation):
-    """softmax / log_softmax along an axis: forward and the vector-Jacobian product from y."""
+    """A function along an axis: forward and the vector-Jacobian product from y."""
 
     _forward = _backward = None
 
@@ -128,34 +134,36 @@ class _Normalized(Activation):
         return type(self)._forward(x, axis=self.params["axis"], out=out)
 
     def backward(self, grad, y, *, out=None):
-        return type(self)._backward(grad, y, axis=self.params["axis"], out=out)
+        return type(self)._backward(grad, y=y, axis=self.params["axis"], out=out)
 
 
-class Softmax(_Normalized):
-    """Softmax along `axis`; `backward(grad, y)` is the vector-Jacobian product."""
+def _class(row):
+    """The class of a catalogue row: generated for elementwise rows, a subclass of the kind's
+    base class (its methods) for the others."""
+    if row.kind == "elementwise":
+        return _elementwise_class(row)
+    base = {"per_channel": _PerChannel, "axis": _Normalized}[row.kind]
+    fns = [getattr(_dispatch, n) for n in row.public_names()]
+    namespace = {
+        "name": row.name,
+        "__doc__": "%s: %s.\n\n%s" % (row.cls, row.summary, base.__doc__.strip()),
+        "_forward": staticmethod(fns[0]),
+        "_backward": staticmethod(fns[-1]),
+        "__module__": "fastact",
+        "__qualname__": row.cls,
+    }
+    if len(fns) == 3:
+        namespace["_derivative"] = staticmethod(fns[1])
+    return type(row.cls, (base,), namespace)
 
-    name = "softmax"
-    _forward = staticmethod(_dispatch.softmax)
-    _backward = staticmethod(_dispatch.softmax_backward)
 
-
-class LogSoftmax(_Normalized):
-    """Log-softmax along `axis`; `backward(grad, y)` is the vector-Jacobian product."""
-
-    name = "log_softmax"
-    _forward = staticmethod(_dispatch.log_softmax)
-    _backward = staticmethod(_dispatch.log_softmax_backward)
-
-
-CLASSES = {
-    cls.name: cls
-    for cls in (Identity, ReLU, LeakyReLU, ELU, SELU, Sigmoid, Tanh, PReLU, Softmax, LogSoftmax)
-}
-ALIASES = {"linear": "identity"}
+CLASSES = {row.name: _class(row) for row in _catalogue.ROWS}
+ALIASES = dict(_catalogue.ALIASES)
 
 
 def available():
-    """The names `get` accepts (besides the alias 'linear' for 'identity')."""
+    """The names `get` accepts, in catalogue order (besides the aliases, e.g. 'linear' for
+    'identity')."""
     return list(CLASSES)
 
 
@@ -170,11 +178,10 @@ def get(name, **params):
         return name
     if not isinstance(name, str):
         raise TypeError("name: expected a str, got %s" % type(name).__name__)
-    key = name.strip().lower()
-    key = ALIASES.get(key, key)
-    if key not in CLASSES:
+    key = _catalogue.resolve(name)
+    if key is None:
         raise ValueError(
-            "name: unknown activation %r; available: %s (alias: linear)"
-            % (name, ", ".join(CLASSES))
+            "name: unknown activation %r; available: %s (aliases: %s)"
+            % (name, ", ".join(CLASSES), ", ".join(sorted(ALIASES)))
         )
     return CLASSES[key](**params)

@@ -219,7 +219,7 @@ def softmax(x, *, axis=-1):
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def softmax_backward(grad, y, *, axis=-1):
+def softmax_backward(grad, *, y, axis=-1):
     """Vector-Jacobian product: y * (grad - sum(grad * y))."""
     grad, y = _arr(grad), _arr(y)
     return y * (grad - np.sum(grad * y, axis=axis, keepdims=True))
@@ -231,7 +231,7 @@ def log_softmax(x, *, axis=-1):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-def log_softmax_backward(grad, y, *, axis=-1):
+def log_softmax_backward(grad, *, y, axis=-1):
     """Vector-Jacobian product: grad - exp(y) * sum(grad)."""
     grad, y = _arr(grad), _arr(y)
     return grad - np.exp(y) * np.sum(grad, axis=axis, keepdims=True)

@@ -137,9 +137,9 @@ def test_non_ndarray_arguments_adopt_the_call_dtype(dtype):
     gx, gw = fastact.prelu_backward(np.ones_like(xw), xw, 0.25)
     assert gx.dtype == dtype and gw.dtype == dtype and gw.shape == ()
     y = fastact.softmax(xw, axis=1)
-    r = fastact.softmax_backward(np.ones(xw.shape).tolist(), y, axis=1)
+    r = fastact.softmax_backward(np.ones(xw.shape).tolist(), y=y, axis=1)
     assert r.dtype == dtype
-    r = fastact.log_softmax_backward(np.ones_like(xw), fastact.log_softmax(xw).tolist())
+    r = fastact.log_softmax_backward(np.ones_like(xw), y=fastact.log_softmax(xw).tolist())
     assert r.dtype == dtype
 
 
@@ -190,8 +190,8 @@ def test_noncontiguous_prelu_and_softmax(dtype):
             for fn in (fastact.softmax, fastact.log_softmax):
                 assert fn(v, axis=axis).tobytes() == fn(c, axis=axis).tobytes(), (label, axis)
             y = fastact.softmax(c, axis=axis)
-            assert (fastact.softmax_backward(v, y, axis=axis).tobytes()
-                    == fastact.softmax_backward(c, y, axis=axis).tobytes()), (label, axis)
+            assert (fastact.softmax_backward(v, y=y, axis=axis).tobytes()
+                    == fastact.softmax_backward(c, y=y, axis=axis).tobytes()), (label, axis)
 
 
 @DT
@@ -247,8 +247,8 @@ def test_f_out_prelu_and_softmax(dtype):
                                                err_msg="%s axis=%d order=%s" % (fn.__name__, axis, order))
                 y = fastact.softmax(x, axis=axis)
                 out = np.full(x.shape, np.nan, dtype, order=order)
-                fastact.softmax_backward(g, y, axis=axis, out=out)
-                np.testing.assert_allclose(out, fastact.softmax_backward(g, y, axis=axis),
+                fastact.softmax_backward(g, y=y, axis=axis, out=out)
+                np.testing.assert_allclose(out, fastact.softmax_backward(g, y=y, axis=axis),
                                            rtol=1e-5 if dtype == F32 else 1e-12, atol=1e-30)
 
 
@@ -283,7 +283,7 @@ def test_out_of_place_leaves_inputs_alone(dtype):
         getattr(fastact, name + "_backward")(g, x)
         getattr(fastact, name + "_backward")(g, y=x)
     fastact.prelu_backward(g, x, np.ones(10, dtype) * 0.5, axis=1)
-    fastact.softmax_backward(g, fastact.softmax(x))
+    fastact.softmax_backward(g, y=fastact.softmax(x))
     fastact.log_softmax(x, axis=0)
     assert x.tobytes() == x0 and g.tobytes() == g0
 

@@ -38,7 +38,7 @@ def test_prelu_in_place_with_weight_inside_x_is_refused(axis):
     lambda b: fastact.relu(memoryview(b[1:5]), out=b[0:4]),
     lambda b: fastact.softmax(memoryview(b[1:5]), out=b[0:4]),
     lambda b: fastact.relu_backward(memoryview(b[1:5]), b[4:8].copy(), out=b[0:4]),
-    lambda b: fastact.log_softmax_backward(b[4:8].copy(), memoryview(b[1:5]), out=b[0:4]),
+    lambda b: fastact.log_softmax_backward(b[4:8].copy(), y=memoryview(b[1:5]), out=b[0:4]),
     lambda b: fastact.prelu(b[4:8].copy(), memoryview(b[2:6]), axis=0, out=b[0:4]),
 ], ids=["relu", "softmax", "relu_backward", "log_softmax_backward", "prelu_weight"])
 def test_partial_overlap_through_a_memoryview_is_refused(call):
@@ -131,7 +131,7 @@ def test_infinite_grad_times_zero_derivative_is_nan(dtype):
             got = getattr(fastact, name + "_backward")(g[: x.size], x)
             assert np.isnan(got).all(), (name, got)
         got = fastact.log_softmax_backward(np.array([[1.0, np.inf]], dtype),
-                                           np.array([[-np.inf, 0.0]], dtype))
+                                           y=np.array([[-np.inf, 0.0]], dtype))
         assert np.isnan(got).all(), got
         # and a finite grad gives 0 there
         assert (fastact.sigmoid_backward(np.ones(2, dtype), inf) == 0).all()

@@ -68,7 +68,7 @@ def _battery(dtype, n=6000, seed=0):
                 y = getattr(fastact, fam)(xs, axis=axis)
                 out["%s %d" % (fam, axis)] = y
                 out["%s_backward %d" % (fam, axis)] = getattr(fastact, fam + "_backward")(
-                    gs, y, axis=axis)
+                    gs, y=y, axis=axis)
         w = np.linspace(-1, 1, 30).astype(dtype)
         out["prelu"] = fastact.prelu(xs, w, axis=1)
         out["prelu'"] = fastact.prelu_derivative(xs, w, axis=1)

@@ -81,12 +81,10 @@ def _kinds(dtype=F64, shape=SHAPE):
                            {"weight": w}),
         "softmax": (fastact.softmax, [("x", arr(dtype, shape, 12))], [], {}),
         "log_softmax": (fastact.log_softmax, [("x", arr(dtype, shape, 13))], [], {}),
-        "softmax_backward": (fastact.softmax_backward,
-                             [("grad", arr(dtype, shape, 14)), ("y", arr(dtype, shape, 15, True))],
-                             [], {}),
-        "log_softmax_backward": (fastact.log_softmax_backward,
-                                 [("grad", arr(dtype, shape, 16)), ("y", arr(dtype, shape, 17))],
-                                 [], {}),
+        "softmax_backward": (fastact.softmax_backward, [("grad", arr(dtype, shape, 14))],
+                             [("y", arr(dtype, shape, 15, True))], {}),
+        "log_softmax_backward": (fastact.log_softmax_backward, [("grad", arr(dtype, shape, 16))],
+                                 [("y", arr(dtype, shape, 17))], {}),
     }
 
 
@@ -446,35 +444,36 @@ SOFTMAX_FNS = ["softmax", "log_softmax", "softmax_backward", "log_softmax_backwa
 
 
 def _softmax_args(fname, shape):
+    """(positional args, keyword args): y is keyword-only in the backward passes."""
     x = np.abs(arr(F64, shape, 100))
-    return (arr(F64, shape, 101), x) if fname.endswith("_backward") else (x,)
+    return ((arr(F64, shape, 101),), {"y": x}) if fname.endswith("_backward") else ((x,), {})
 
 
 @pytest.mark.parametrize("fname", SOFTMAX_FNS)
 def test_softmax_axis_out_of_range(fname):
     fn = getattr(fastact, fname)
     for shape, axis in (((3, 4), 2), ((3, 4), -3), ((5,), 1), ((2, 3, 4), 3), ((2, 3, 4), -4)):
-        args = _softmax_args(fname, shape)
-        expect_failure(ValueError, words("axis"), fn, *args, axis=axis, out=sentinel(shape))
-        expect_failure(ValueError, words("axis"), fn, *args, axis=axis, out=args[0])
-    args = _softmax_args(fname, ())
-    expect_failure(ValueError, words("axis"), fn, *args, axis=1, out=sentinel(()))
+        args, kw = _softmax_args(fname, shape)
+        expect_failure(ValueError, words("axis"), fn, *args, axis=axis, out=sentinel(shape), **kw)
+        expect_failure(ValueError, words("axis"), fn, *args, axis=axis, out=args[0], **kw)
+    args, kw = _softmax_args(fname, ())
+    expect_failure(ValueError, words("axis"), fn, *args, axis=1, out=sentinel(()), **kw)
 
 
 @pytest.mark.parametrize("fname", SOFTMAX_FNS)
 @pytest.mark.parametrize("axis", [1.0, "0", None, [0], np.float32(0)])
 def test_softmax_axis_not_an_int(fname, axis):
     fn = getattr(fastact, fname)
-    args = _softmax_args(fname, (3, 4))
-    expect_failure(TypeError, words("axis"), fn, *args, axis=axis, out=sentinel())
-    expect_failure(TypeError, words("axis"), fn, *args, axis=axis, out=args[0])
+    args, kw = _softmax_args(fname, (3, 4))
+    expect_failure(TypeError, words("axis"), fn, *args, axis=axis, out=sentinel(), **kw)
+    expect_failure(TypeError, words("axis"), fn, *args, axis=axis, out=args[0], **kw)
 
 
 @pytest.mark.parametrize("fname", SOFTMAX_FNS)
 def test_softmax_family_numpy_int_axis(fname):
     fn = getattr(fastact, fname)
-    args = _softmax_args(fname, (3, 4))
-    np.testing.assert_array_equal(fn(*args, axis=np.int64(0)), fn(*args, axis=0))
+    args, kw = _softmax_args(fname, (3, 4))
+    np.testing.assert_array_equal(fn(*args, axis=np.int64(0), **kw), fn(*args, axis=0, **kw))
 
 
 def test_no_derivative_for_softmax_family():

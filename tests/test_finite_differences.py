@@ -77,7 +77,7 @@ def test_softmax_vjp_vs_jacobian(shape, axis):
     g = rng.standard_normal(shape)
     J = _jacobian(lambda a: fastact.softmax(a, axis=axis), x)
     vjp = (g.reshape(-1) @ J).reshape(shape)
-    got = fastact.softmax_backward(g, fastact.softmax(x, axis=axis), axis=axis)
+    got = fastact.softmax_backward(g, y=fastact.softmax(x, axis=axis), axis=axis)
     np.testing.assert_allclose(got, vjp, rtol=1e-6, atol=1e-8)
     # the Jacobian is block diagonal: no coupling across slices (sanity of the check itself)
     assert np.abs(J).sum() > 0
@@ -90,7 +90,7 @@ def test_log_softmax_vjp_vs_jacobian(shape, axis):
     g = rng.standard_normal(shape)
     J = _jacobian(lambda a: fastact.log_softmax(a, axis=axis), x)
     vjp = (g.reshape(-1) @ J).reshape(shape)
-    got = fastact.log_softmax_backward(g, fastact.log_softmax(x, axis=axis), axis=axis)
+    got = fastact.log_softmax_backward(g, y=fastact.log_softmax(x, axis=axis), axis=axis)
     np.testing.assert_allclose(got, vjp, rtol=1e-6, atol=1e-8)
 
 

@@ -171,11 +171,11 @@ def test_softmax_family_matches_oracle(args, data):
     assert_within(fastact.log_softmax(x, axis=axis), lwant, log_softmax_tol(lwant, x, axis, dtype),
                   {"x": x}, "log_softmax")
     g = data.draw(hnp.arrays(dtype, x.shape, elements=elements(dtype, True, -1e6, 1e6)))
-    assert_within(fastact.softmax_backward(g, want, axis=axis),
-                  oracle("softmax_backward", g, want, axis=axis),
+    assert_within(fastact.softmax_backward(g, y=want, axis=axis),
+                  oracle("softmax_backward", g, y=want, axis=axis),
                   softmax_backward_tol(g, want, axis, dtype), {"grad": g}, "softmax_backward")
-    assert_within(fastact.log_softmax_backward(g, lwant, axis=axis),
-                  oracle("log_softmax_backward", g, lwant, axis=axis),
+    assert_within(fastact.log_softmax_backward(g, y=lwant, axis=axis),
+                  oracle("log_softmax_backward", g, y=lwant, axis=axis),
                   log_softmax_backward_tol(g, lwant, axis, dtype), {"grad": g},
                   "log_softmax_backward")
 
@@ -220,10 +220,10 @@ def test_layout_and_in_place_are_bitwise_identical(data):
     y = fastact.softmax(xs, axis=axis)
     for fn, yy in ((fastact.softmax_backward, y),
                    (fastact.log_softmax_backward, fastact.log_softmax(xs, axis=axis))):
-        ref = fn(g, yy, axis=axis)
-        assert fn(gf, np.asfortranarray(yy), axis=axis).tobytes("C") == ref.tobytes("C")
+        ref = fn(g, y=yy, axis=axis)
+        assert fn(gf, y=np.asfortranarray(yy), axis=axis).tobytes("C") == ref.tobytes("C")
         gg = g.copy()
-        fn(gg, yy, axis=axis, out=gg)
+        fn(gg, y=yy, axis=axis, out=gg)
         assert gg.tobytes() == ref.tobytes(), fn.__name__
     # prelu along a drawn axis
     w = data.draw(hnp.arrays(dtype, (shape[axis],), elements=elements(dtype, True, -4, 4)))

@@ -41,7 +41,7 @@ def _call(name, x):
     if name.startswith("prelu"):
         return r(x, 0.25)
     if name.endswith("_backward"):
-        return r(x, x) if "softmax" in name else r(x, x=x)
+        return r(x, y=x) if "softmax" in name else r(x, x=x)
     return r(x)
 
 

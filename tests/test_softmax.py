@@ -57,13 +57,13 @@ def check_softmax_family(x, axis, dtype, g=None, label=""):
     assert_within(ly, lwant, log_softmax_tol(lwant, x, axis, dtype), {"x": x}, "log_softmax " + label)
     # backward from the oracle's y and from the kernel's own y (the oracle uses the given y)
     for yy, tag in ((want, "oracle y"), (y, "kernel y")):
-        b = fastact.softmax_backward(g, yy, axis=axis)
-        bw = oracle("softmax_backward", g, yy, axis=axis)
+        b = fastact.softmax_backward(g, y=yy, axis=axis)
+        bw = oracle("softmax_backward", g, y=yy, axis=axis)
         assert_within(b, bw, softmax_backward_tol(g, yy, axis, dtype), {"grad": g, "y": yy},
                       "softmax_backward %s %s" % (tag, label))
     for lyy, tag in ((lwant, "oracle y"), (ly, "kernel y")):
-        b = fastact.log_softmax_backward(g, lyy, axis=axis)
-        bw = oracle("log_softmax_backward", g, lyy, axis=axis)
+        b = fastact.log_softmax_backward(g, y=lyy, axis=axis)
+        bw = oracle("log_softmax_backward", g, y=lyy, axis=axis)
         assert_within(b, bw, log_softmax_backward_tol(g, lyy, axis, dtype), {"grad": g, "y": lyy},
                       "log_softmax_backward %s %s" % (tag, label))
     return y, ly
@@ -91,11 +91,11 @@ def test_default_axis_is_last(dtype):
     y = fastact.softmax(x)
     np.testing.assert_array_equal(y, fastact.softmax(x, axis=2))
     np.testing.assert_array_equal(fastact.log_softmax(x), fastact.log_softmax(x, axis=-1))
-    np.testing.assert_array_equal(fastact.softmax_backward(g, y),
-                                  fastact.softmax_backward(g, y, axis=2))
+    np.testing.assert_array_equal(fastact.softmax_backward(g, y=y),
+                                  fastact.softmax_backward(g, y=y, axis=2))
     ly = fastact.log_softmax(x)
-    np.testing.assert_array_equal(fastact.log_softmax_backward(g, ly),
-                                  fastact.log_softmax_backward(g, ly, axis=2))
+    np.testing.assert_array_equal(fastact.log_softmax_backward(g, y=ly),
+                                  fastact.log_softmax_backward(g, y=ly, axis=2))
 
 
 @DT
@@ -110,9 +110,9 @@ def test_zero_d(dtype):
             assert y == 1.0 and ly == 0.0
     # backward of a single element: y * (g - g * y) = 0 with y = 1; g - exp(0) * g = 0
     g = np.array(2.5, dtype=dtype)
-    b = fastact.softmax_backward(g, np.array(1.0, dtype=dtype))
+    b = fastact.softmax_backward(g, y=np.array(1.0, dtype=dtype))
     assert b.shape == () and b.dtype == dtype and b == 0.0
-    b = fastact.log_softmax_backward(g, np.array(0.0, dtype=dtype))
+    b = fastact.log_softmax_backward(g, y=np.array(0.0, dtype=dtype))
     assert b.shape == () and b.dtype == dtype and b == 0.0
 
 
@@ -132,7 +132,7 @@ def test_empty(shape, axis, dtype):
         r = fn(x, axis=axis)
         assert r.shape == shape and r.dtype == dtype
     for fn in (fastact.softmax_backward, fastact.log_softmax_backward):
-        r = fn(x, x, axis=axis)
+        r = fn(x, y=x, axis=axis)
         assert r.shape == shape and r.dtype == dtype
 
 
@@ -166,8 +166,8 @@ def test_layouts_and_out(layout, mode, axis, dtype):
     n = shape[axis]
     want = oracle("softmax", base, axis=axis)
     lwant = oracle("log_softmax", base, axis=axis)
-    want_b = oracle("softmax_backward", gbase, want, axis=axis)
-    want_lb = oracle("log_softmax_backward", gbase, lwant, axis=axis)
+    want_b = oracle("softmax_backward", gbase, y=want, axis=axis)
+    want_lb = oracle("log_softmax_backward", gbase, y=lwant, axis=axis)
     what = "%s out=%s axis=%d" % (layout, mode, axis)
 
     def out_for(x, g, y):
@@ -199,7 +199,7 @@ def test_layouts_and_out(layout, mode, axis, dtype):
             g = _layout(gbase, layout)
             y = _layout(y0, layout)
             out = out_for(None, g, y)
-            r = fn(g, y, axis=axis, out=out)
+            r = fn(g, y=y, axis=axis, out=out)
             if out is not None:
                 assert r is out, what
             assert_within(r, target, tol, {"grad": gbase}, fn.__name__ + " " + what)
@@ -216,18 +216,18 @@ def test_inplace_equals_out_of_place(dtype):
             assert fn(buf, axis=axis, out=buf) is buf
             assert buf.tobytes() == ref.tobytes(), (fn.__name__, axis)
         y = fastact.softmax(x, axis=axis)
-        ref = fastact.softmax_backward(g, y, axis=axis)
+        ref = fastact.softmax_backward(g, y=y, axis=axis)
         for which in ("grad", "y"):
             gg, yy = g.copy(), y.copy()
             out = gg if which == "grad" else yy
-            assert fastact.softmax_backward(gg, yy, axis=axis, out=out) is out
+            assert fastact.softmax_backward(gg, y=yy, axis=axis, out=out) is out
             assert out.tobytes() == ref.tobytes(), ("softmax_backward", which, axis)
         ly = fastact.log_softmax(x, axis=axis)
-        ref = fastact.log_softmax_backward(g, ly, axis=axis)
+        ref = fastact.log_softmax_backward(g, y=ly, axis=axis)
         for which in ("grad", "y"):
             gg, yy = g.copy(), ly.copy()
             out = gg if which == "grad" else yy
-            assert fastact.log_softmax_backward(gg, yy, axis=axis, out=out) is out
+            assert fastact.log_softmax_backward(gg, y=yy, axis=axis, out=out) is out
             assert out.tobytes() == ref.tobytes(), ("log_softmax_backward", which, axis)
 
 
@@ -259,8 +259,8 @@ def test_log_softmax_backward_when_exp_y_underflows():
     x = np.array([[0.0, -750.0, -760.0], [0.0, -740.0, -800.0]], dtype=f64)
     y = oracle("log_softmax", x, axis=-1)
     g = np.array([[1e300, 0.0, 0.0], [1e200, 0.0, 1.0]], dtype=f64)
-    got = fastact.log_softmax_backward(g, y)
-    want = oracle("log_softmax_backward", g, y, axis=-1)
+    got = fastact.log_softmax_backward(g, y=y)
+    want = oracle("log_softmax_backward", g, y=y, axis=-1)
     assert want[0, 1] < -1e-27 and want[1, 1] < -1e-122  # normal numbers: exp(y) * 1e300, ...
     assert_within(got, want, log_softmax_backward_tol(g, y, -1, f64), {"grad": g, "y": y},
                   "log_softmax_backward exp(y) underflow")
