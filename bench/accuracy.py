@@ -7,8 +7,8 @@
     python bench/accuracy.py --dtype float64 --level all       # once per instruction-set level
     python bench/accuracy.py --validate-reference 2000         # the references vs mpmath
 
-Functions: sigmoid, tanh, elu (alpha=1), selu, leaky_relu (alpha=0.01), relu, identity; passes:
-forward f(x), derivative f_derivative(x) and backward from x f_backward(grad, x), with fixed
+Functions: the catalogue's elementwise rows (fastact._catalogue), at their default parameters;
+passes: forward f(x), derivative f_derivative(x) and backward from x f_backward(grad, x), with fixed
 pseudo-random gradients (half N(0,1), half sign * 2^U(lo, hi) so that large gradients meet
 derivatives that underflow and subnormal gradients meet the largest derivatives). The reference is ``fastact.reference`` evaluated one precision up
 (float32 -> float64, float64 -> np.longdouble) and NOT rounded: the error of a correctly
@@ -16,9 +16,9 @@ rounded result is <= 0.5 ULP. The error definition, the ULP convention and the h
 NaN, infinities and signed zeros are those of tests/_accuracy.py (shared with the sampled test
 tests/test_accuracy_sampled.py); read its docstring.
 
-Bounds (exit code 1 if any is exceeded or any NaN/inf/signed-zero check fails): forward 2 ULP
-for sigmoid, tanh, elu, selu, 1 ULP for leaky_relu, 0 for relu and identity; derivative and
-backward 4 ULP (0 for relu and identity, whose f' is exactly 0 or 1). By default
+Bounds (exit code 1 if any is exceeded or any NaN/inf/signed-zero check fails): the catalogue's,
+row.bound(pass) (row.bounds: 2 ULP forward and 4 ULP derivative and backward for the
+exp-based rows, fewer for the others, 0 where f' is exactly 0 or 1). By default
 (--criterion steps) a bound of N means "at most N floats away from the correctly rounded
 result", the issue's wording and the rounded oracle of the other tests; --criterion unrounded
 bounds the fractional error against the unrounded reference instead (stricter by about half a
@@ -54,8 +54,15 @@ except ImportError as exc:  # pragma: no cover
     )
 
 import _accuracy as A  # noqa: E402  (tests/_accuracy.py)
+from fastact import _bench  # noqa: E402
+from fastact import _catalogue as cat  # noqa: E402
 
 F32, F64 = A.F32, A.F64
+# the catalogue's elementwise rows; the exp-based ones (the issue's 2 ULP / 4 ULP promise) get
+# every pass by default, the others their forward pass (--all-passes: every pass)
+FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind == "elementwise")
+MAIN_FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind == "elementwise" and r.cost == "exp")
+OTHER_FUNCTIONS = tuple(f for f in FUNCTIONS if f not in MAIN_FUNCTIONS)
 TOTAL32 = 1 << 32
 CHUNK32 = 1 << 22  # patterns per task (the unit handed to a worker process)
 CHUNK64 = 1 << 19  # float64 inputs per task
@@ -81,6 +88,14 @@ _tune_malloc()  # at import: also in the spawned workers
 
 
 # --- work ---------------------------------------------------------------------------------------
+def new_stats(dtype, cases, criterion):
+    """A.new_stats with the catalogue's bounds: row.bound(pass)."""
+    stats = A.new_stats(dtype, cases, criterion)
+    for (name, pass_), st in stats.items():
+        st.bound = cat.row(name).bound(pass_)
+    return stats
+
+
 def _float32_count(stride, offset):
     return (TOTAL32 - offset + stride - 1) // stride
 
@@ -92,7 +107,7 @@ def run_task(task):
     # one kernel thread per worker process: the processes are the parallelism (two OpenMP
     # threads in each of two workers on two cores ran the whole job 2.5 times slower)
     fastact.set_num_threads(1)
-    stats = A.new_stats(dtype, cfg["cases"], cfg["criterion"])
+    stats = new_stats(dtype, cfg["cases"], cfg["criterion"])
     if dtype == F32:
         count = _float32_count(cfg["stride"], cfg["offset"])
         start, stop = chunk * CHUNK32, min(count, (chunk + 1) * CHUNK32)
@@ -119,7 +134,7 @@ def run(dtype, cfg, jobs, progress=True):
         n = cfg["n"]
         chunks = (n + CHUNK64 - 1) // CHUNK64
     tasks = [(dtype.name, c, cfg) for c in range(chunks)]
-    total = A.new_stats(dtype, cfg["cases"], cfg["criterion"])
+    total = new_stats(dtype, cfg["cases"], cfg["criterion"])
     t0 = time.perf_counter()
     done = 0
     last = t0
@@ -256,27 +271,18 @@ def _cpu_model():
 
 # --- the reference vs mpmath --------------------------------------------------------------------
 def _mp_exact(name, pass_, x, mp):
-    scale = mp.mpf(A.reference.SELU_SCALE)
-    alpha = mp.mpf(A.reference.SELU_ALPHA)
-    x = mp.mpf(x)
-    if pass_ == "forward":
-        if name == "sigmoid":
-            return 1 / (1 + mp.exp(-x))
-        if name == "tanh":
-            return mp.tanh(x)
-        if name == "elu":
-            return x if x > 0 else mp.expm1(x)
-        if name == "selu":
-            return scale * (x if x > 0 else alpha * mp.expm1(x))
-    if name == "sigmoid":
-        return mp.exp(-x) / (1 + mp.exp(-x)) ** 2
-    if name == "tanh":
-        return mp.sech(x) ** 2
-    if name == "elu":
-        return mp.mpf(1) if x > 0 else mp.exp(x)
-    if name == "selu":
-        return scale * (1 if x > 0 else alpha * mp.exp(x))
-    raise ValueError(name)
+    """The exact value at x: the row's ("mpmath", pass) expression of its benchmark data
+    (the row's bench data, fastact/_catalogue.py), with its parameters (defaults) and constants as mpf."""
+    row = cat.row(name)
+    entry = _bench.bench_data(row).get(("mpmath", pass_))
+    if entry is None:
+        raise ValueError("%s %s: no ('mpmath', %r) entry in the benchmark data"
+                         % (name, pass_, pass_))
+    ns = {k: mp.mpf(v) for k, v in row.defaults().items()}
+    ns.update({k: mp.mpf(v) for k, v in
+               _bench.bench_data(row).get(("constants", None), {}).items()})
+    ns.update(mp=mp, x=mp.mpf(x))
+    return eval(entry[1], ns)  # noqa: S307 - the package's own data
 
 
 def _to_mpf(v, mp):
@@ -312,7 +318,7 @@ def validate_reference(n):
     for dtype, x in samples.items():
         x = x[np.isfinite(x)]
         xw = x.astype(A.WIDE[dtype])
-        for name in A.MAIN_FUNCTIONS:
+        for name in MAIN_FUNCTIONS:
             for pass_ in ("forward", "derivative"):
                 ref = A.reference_values(name, pass_, xw, None, {})
                 worst, at = 0.0, None
@@ -396,11 +402,12 @@ def main(argv=None):
     p.add_argument("--offset", type=int, default=0, help="float32: first bit pattern (default 0)")
     p.add_argument("--n", type=int, default=10_000_000,
                    help="float64: number of inputs, random and edge values (default 10^7)")
-    p.add_argument("--functions", default=",".join(A.FUNCTIONS),
-                   help="comma-separated subset of %s" % ",".join(A.FUNCTIONS))
+    p.add_argument("--functions", default=",".join(FUNCTIONS),
+                   help="comma-separated subset of %s" % ",".join(FUNCTIONS))
     p.add_argument("--all-passes", action="store_true",
-                   help="also derivative and backward of leaky_relu, relu, identity (by default "
-                   "only their forward; sigmoid, tanh, elu, selu always get all three passes)")
+                   help="also derivative and backward of %s (by default only their forward; "
+                   "%s always get all three passes)" % (", ".join(OTHER_FUNCTIONS),
+                                                        ", ".join(MAIN_FUNCTIONS)))
     p.add_argument("--seed", type=int, default=SEED, help="seed of inputs and gradients")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="worker processes (default: all cores)")
@@ -429,8 +436,8 @@ def main(argv=None):
             return rc
     functions = tuple(f.strip() for f in args.functions.split(",") if f.strip())
     for f in functions:
-        if f not in A.FUNCTIONS:
-            p.error("--functions: unknown function %r (accepted: %s)" % (f, ", ".join(A.FUNCTIONS)))
+        if f not in FUNCTIONS:
+            p.error("--functions: unknown function %r (accepted: %s)" % (f, ", ".join(FUNCTIONS)))
     stride = 1 if args.exhaustive else (args.stride or 97)
     if args.exhaustive and args.stride not in (None, 1):
         p.error("--exhaustive tests every pattern: do not combine it with --stride")
@@ -438,7 +445,7 @@ def main(argv=None):
         p.error("--stride must be >= 1 and --offset in [0, 2^32)")
     dtypes = args.dtype or ["float32", "float64"]
     cases = [(f, q) for f in functions for q in A.PASSES
-             if args.all_passes or f in A.MAIN_FUNCTIONS or q == "forward"]
+             if args.all_passes or f in MAIN_FUNCTIONS or q == "forward"]
     cfg = {"cases": cases, "stride": stride, "offset": args.offset, "n": args.n,
            "seed": args.seed, "criterion": args.criterion}
 

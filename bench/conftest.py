@@ -4,11 +4,13 @@
     pytest bench --benchmark-disable    run every benchmark once as a test (CI does this)
     pytest bench --bench-large          also the 16 Mi element cases (or FASTACT_BENCH_LARGE=1)
 
-* Each benchmark group is one case: (function, pass, dtype, size), e.g. "sigmoid backward(y)
-  float32 64Ki". Its members compute that case on the same arrays: fastact (allocating and
-  into a preallocated out=), fastact.reference (plain NumPy), NumPy's direct ufunc expression,
-  the installed optional competitors (SciPy, numexpr, PyTorch CPU with 1 thread and with its
-  default threads), and the memory baselines np.copyto (every group) and np.multiply (backward
+* Each benchmark group is one case: (function, pass, dtype, size), e.g. "<function>
+  backward(y) float32 64Ki", for every function of the catalogue (fastact._catalogue) and its
+  passes. Its members compute that case on the same arrays: fastact (allocating and into a
+  preallocated out=), fastact.reference (plain NumPy), and, where the row's benchmark data
+  (the rows' bench data, fastact/_catalogue.py) has them, NumPy's direct ufunc expression and the installed
+  optional competitors (SciPy, numexpr, PyTorch CPU with 1 thread and with its default
+  threads); then the memory baselines np.copyto (every group) and np.multiply (backward
   groups). The "overhead" groups do the same on 16-element arrays.
 * Every benchmark checks its result against the reference (loose tolerance), so with
   --benchmark-disable the suite is a plain test that a benchmark still computes the right thing.
@@ -121,25 +123,25 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 
 # --- parametrization -------------------------------------------------------------------------
 # A test asks for one of these fixture names and gets one parameter per (case, dtype, size,
-# competitor), ordered by size, dtype, case, competitor (so consecutive tests share arrays).
+# competitor) of the catalogue rows of one kind, ordered by size, dtype, case, competitor (so
+# consecutive tests share arrays). (The fixture names keep the test ids of saved runs.)
 FAMILIES = {
-    "elementwise_case": lambda case: case.function in ("identity", "relu", "leaky_relu", "elu",
-                                                       "selu", "sigmoid", "tanh"),
-    "prelu_case": lambda case: case.function == "prelu",
-    "softmax_case": lambda case: case.function in ("softmax", "log_softmax"),
+    "elementwise_case": "elementwise",
+    "prelu_case": "per_channel",
+    "softmax_case": "axis",
 }
 
 
 def pytest_generate_tests(metafunc):
     from fastact import _bench as B
 
-    for fixture, wanted in FAMILIES.items():
+    for fixture, kind in FAMILIES.items():
         if fixture in metafunc.fixturenames:
             params = [
                 (case, dtype, n, competitor)
                 for n in sizes(metafunc.config)
                 for dtype in B.DTYPES
-                for case in B.cases() if wanted(case)
+                for case in B.cases() if case.row.kind == kind
                 for competitor in competitors_for(case, dtype)
             ]
             metafunc.parametrize(fixture, params, ids=[case_id(*p) for p in params])

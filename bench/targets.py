@@ -9,17 +9,24 @@ without it those rows say so. Every ratio compares calls timed round-robin in th
 preallocated outputs of the same size where the competitor can; PyTorch runs on 1 thread
 except where a row says otherwise. A benchmark, not a test: nothing here asserts.
 
+The rows come from the catalogue (fastact._catalogue.ROWS) and the rows' benchmark data
+(fastact._bench.bench_data: the rows' bench data), so a new function gets its rows
+without a change here. "memory-bound" is row.memory_bound(pass), "exp" is row.cost == 'exp'.
 Rows (1 Mi elements unless stated; float32 and float64):
   memory-bound forward / derivative    fastact(x, out=o)          >= 0.95 x np.copyto(o, x)
-  backward without exp                 fastact(g, x|y, out=o)     >= 0.95 x np.multiply(g, x, out=o)
-  sigmoid                              vs torch.sigmoid(out=)     >= 2.5 x (float64: 2 x)
-  tanh, elu, selu                      vs torch (out=)            >= 5 x (float64: 3 x)
-  elu, selu backward from x            vs aten.elu_backward       >= 2.5 x (float64: 2 x)
-  softmax, log_softmax 1024 x 1000     vs aten._softmax.out       >= 2 x
-  16 elements, in place                call time                  <= the matching NumPy ufunc
-  16 Mi, 2 threads                     exp-based: >= 1.7 x 1 thread; memory-bound >= 0.9 x copy
+    (elementwise and per-channel rows)
+  memory-bound backward (elementwise)  fastact(g, x|y, out=o)     >= 0.95 x np.multiply(g, x, out=o)
+  exp rows' passes that are not        vs the row's PyTorch entry >= the row's ("target", pass)
+    memory-bound, where the row has    (out=: its "torch_out"     (float32, float64); 1 without
+    a PyTorch entry                    entry)                     one; 'axis' rows on 1024 x
+                                                                  1000 along the last axis
+  16 elements, in place                call time                  <= the row's ("overhead",
+                                                                  pass) NumPy call
+  16 Mi, 2 threads                     elementwise exp rows: >= 1.7 x 1 thread; elementwise
+                                       memory-bound rows: >= 0.9 x np.copyto (forward)
 and, not targets of the issue but a guard of our own, counted apart:
-  in place, 64 Ki                      fastact(x, out=x), fastact(g, x, out=g) >= 0.9 x out=o
+  in place, 64 Ki                      elementwise exp rows: fastact(x, out=x) and
+                                       fastact(g, x, out=g) >= 0.9 x out=o
 """
 import argparse
 import json
@@ -31,8 +38,10 @@ import numpy as np
 
 import fastact
 from fastact import _bench
+from fastact import _catalogue as cat
 
 MI = 1 << 20
+DEFAULT_TORCH_TARGET = 1.0  # an exp row with a PyTorch entry but no ("target", pass) number
 
 
 def _torch():
@@ -64,6 +73,52 @@ def measure_pair(a, b, target_ns):
     return t["a"].median_ns, t["b"].median_ns
 
 
+# --- the catalogue's rows, by property ---------------------------------------------------------
+def elementwise(cost=None):
+    return [r for r in cat.ROWS if r.kind == "elementwise" and (cost is None or r.cost == cost)]
+
+
+def has_pass(row, pass_):
+    return pass_ in _bench.row_passes(row)
+
+
+def what(row, pass_):
+    """The table's name of a (function, pass): f, f' or 'f backward(x)'."""
+    return {"forward": row.name, "derivative": row.name + "'"}.get(pass_,
+                                                                   row.name + " " + pass_)
+
+
+def ours(row, pass_, arrays, axis=None):
+    """fastact's call of the pass into arrays["o"] (out=o)."""
+    case = _bench.Case(row.name, pass_, axis)
+    return _bench.public_call(case, fastact, "fastact", arrays, out=True)[1]
+
+
+def torch_competitor(row, pass_):
+    """(competitor, entry): the row's PyTorch entry for the pass, writing into out= where the
+    data has one ("torch_out"), else the allocating "torch" entry; (None, None) if none."""
+    data = _bench.bench_data(row)
+    for competitor in ("torch_out", "torch"):
+        if (competitor, pass_) in data:
+            return competitor, data[(competitor, pass_)]
+    return None, None
+
+
+def torch_target(row, pass_, dtype):
+    target = _bench.bench_data(row).get(("target", pass_))
+    if target is None:
+        return DEFAULT_TORCH_TARGET
+    return target[0] if np.dtype(dtype) == np.float32 else target[1]
+
+
+def vs_torch(row, pass_):
+    """Whether (row, pass) has a row against PyTorch: an exp row's pass that is not
+    memory-bound, with a PyTorch entry."""
+    return (row.cost == "exp" and has_pass(row, pass_) and not _bench.memory_bound(row, pass_)
+            and torch_competitor(row, pass_)[0] is not None)
+
+
+# --- the rows -----------------------------------------------------------------------------------
 def elementwise_rows(torch, target_ns, n=MI):
     """All rows of both dtypes; each dtype is measured before the next one's arrays exist
     (the callables close over them)."""
@@ -86,85 +141,89 @@ def _dtype_rows(torch, dt, n):
     x = (4 * rng.standard_normal(n)).astype(dt)
     g = rng.standard_normal(n).astype(dt)
     o = np.empty_like(x)
-    w = np.linspace(0.05, 0.3, 16).astype(dt)
-    xp = x.reshape(n // 1024, 16, 64)
+    w = np.linspace(0.05, 0.3, _bench.CHANNELS).astype(dt)
+    channel_shape = (n // _bench.ROW, _bench.CHANNELS, _bench.ROW // _bench.CHANNELS)
+    flat = {"x": x, "g": g, "o": o}
+    per_channel = {"x": x.reshape(channel_shape), "g": g.reshape(channel_shape),
+                   "o": o.reshape(channel_shape), "w": w}
     # every competitor writes into the same o (same alignment, same cache behaviour)
     copy = lambda: np.copyto(o, x)  # noqa: E731
     mul = lambda: np.multiply(g, x, out=o)  # noqa: E731
-    fw = [("relu", lambda: fastact.relu(x, out=o)),
-          ("leaky_relu", lambda: fastact.leaky_relu(x, out=o)),
-          ("identity", lambda: fastact.identity(x, out=o)),
-          ("prelu", lambda: fastact.prelu(xp, w, out=o.reshape(xp.shape))),
-          ("relu'", lambda: fastact.relu_derivative(x, out=o)),
-          ("leaky_relu'", lambda: fastact.leaky_relu_derivative(x, out=o)),
-          ("identity'", lambda: fastact.identity_derivative(x, out=o)),
-          ("prelu'", lambda: fastact.prelu_derivative(xp, w, out=o.reshape(xp.shape)))]
-    for name, fn in fw:
-        rows.append(Row("memory-bound forward/derivative vs np.copyto", name, dt, fn, copy, 0.95))
-    ys = {n: getattr(fastact, n)(x) for n in ("sigmoid", "tanh", "relu", "leaky_relu")}
-    bw = [("relu backward(x)", lambda: fastact.relu_backward(g, x, out=o)),
-          ("relu backward(y)", lambda: fastact.relu_backward(g, y=ys["relu"], out=o)),
-          ("leaky_relu backward(x)", lambda: fastact.leaky_relu_backward(g, x, out=o)),
-          ("leaky_relu backward(y)", lambda: fastact.leaky_relu_backward(g, y=ys["leaky_relu"], out=o)),
-          ("identity backward(x)", lambda: fastact.identity_backward(g, x, out=o)),
-          ("sigmoid backward(y)", lambda: fastact.sigmoid_backward(g, y=ys["sigmoid"], out=o)),
-          ("tanh backward(y)", lambda: fastact.tanh_backward(g, y=ys["tanh"], out=o))]
-    for name, fn in bw:
-        rows.append(Row("backward without exp vs np.multiply(g, x, out=)", name, dt, fn, mul, 0.95))
+    for pass_ in ("forward", "derivative"):
+        for row in cat.ROWS:
+            if (row.kind in ("elementwise", "per_channel") and has_pass(row, pass_)
+                    and _bench.memory_bound(row, pass_)):
+                arrays = per_channel if row.kind == "per_channel" else flat
+                rows.append(Row("memory-bound forward/derivative vs np.copyto", what(row, pass_),
+                                dt, ours(row, pass_, arrays), copy, 0.95))
+    for row in elementwise():
+        for pass_ in ("backward(x)", "backward(y)"):
+            if has_pass(row, pass_) and _bench.memory_bound(row, pass_):
+                arrays = dict(flat, y=getattr(fastact, row.name)(x))
+                rows.append(Row("backward without exp vs np.multiply(g, x, out=)",
+                                what(row, pass_), dt, ours(row, pass_, arrays), mul, 0.95))
     if torch is None:
         return rows
-    tx, tg, to = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(o)
-    aten = torch.ops.aten
-    sa, ss = 1.6732632423543772, 1.0507009873554805
-    f32 = dt == np.float32
-    vs = [("sigmoid", lambda: fastact.sigmoid(x, out=o), lambda: torch.sigmoid(tx, out=to), 2.5 if f32 else 2.0),
-          ("tanh", lambda: fastact.tanh(x, out=o), lambda: torch.tanh(tx, out=to), 5.0 if f32 else 3.0),
-          ("elu", lambda: fastact.elu(x, out=o), lambda: aten.elu.out(tx, 1.0, 1, 1, out=to), 5.0 if f32 else 3.0),
-          ("selu", lambda: fastact.selu(x, out=o), lambda: aten.elu.out(tx, sa, ss, 1, out=to), 5.0 if f32 else 3.0),
-          ("elu backward(x)", lambda: fastact.elu_backward(g, x, out=o),
-           lambda: aten.elu_backward.grad_input(tg, 1.0, 1, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0),
-          ("selu backward(x)", lambda: fastact.selu_backward(g, x, out=o),
-           lambda: aten.elu_backward.grad_input(tg, sa, ss, 1, False, tx, grad_input=to), 2.5 if f32 else 2.0)]
-    for name, ours, theirs, target in vs:
-        rows.append(Row("exp-based vs PyTorch (1 thread)", name, dt, ours, theirs, target))
+    for pass_ in _bench.PASSES:
+        for row in elementwise("exp"):
+            if vs_torch(row, pass_):
+                arrays = dict(flat, y=getattr(fastact, row.name)(x))
+                rows.append(Row("exp-based vs PyTorch (1 thread)", what(row, pass_), dt,
+                                ours(row, pass_, arrays), _torch_call(row, pass_, dt, arrays),
+                                torch_target(row, pass_, dt)))
+    axis_rows = [r for r in cat.ROWS if r.kind == "axis"]
     X = (4 * rng.standard_normal((1024, 1000))).astype(dt)
     O = np.empty_like(X)  # (shared by both competitors)
-    TX, TO = torch.from_numpy(X), torch.from_numpy(O)
-    rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "softmax", dt,
-                    lambda: fastact.softmax(X, out=O),
-                    lambda: aten._softmax.out(TX, -1, False, out=TO), 2.0))
-    rows.append(Row("softmax 1024 x 1000, last axis, vs PyTorch", "log_softmax", dt,
-                    lambda: fastact.log_softmax(X, out=O),
-                    lambda: aten._log_softmax.out(TX, -1, False, out=TO), 2.0))
+    G = rng.standard_normal(X.shape).astype(dt)
+    for row in axis_rows:
+        for pass_ in _bench.row_passes(row):
+            if vs_torch(row, pass_):
+                arrays = {"x": X, "o": O, "g": G}
+                if pass_ == "backward(y)":
+                    arrays["y"] = getattr(fastact, row.name)(X, axis=-1)
+                rows.append(Row("%s 1024 x 1000, last axis, vs PyTorch" % axis_rows[0].name,
+                                what(row, pass_), dt, ours(row, pass_, arrays, axis=-1),
+                                _torch_call(row, pass_, dt, arrays, axis=-1),
+                                torch_target(row, pass_, dt)))
     return rows
+
+
+def _torch_call(row, pass_, dt, arrays, axis=None):
+    competitor, entry = torch_competitor(row, pass_)
+    ns = _bench.make_namespace(row, dt, arrays, competitor, axis)
+    return _bench.compile_entry(entry, ns, competitor)[1]
+
+
+def overhead_call(row, pass_):
+    """fastact's in-place call of a pass on 16 elements, as text (x, g, y2 as in
+    overhead_rows; a 'per_channel' row with one weight 0.25 for every channel)."""
+    w = ", 0.25" if row.kind == "per_channel" else ""
+    return {
+        "forward": "fastact.%s(x%s, out=x)" % (row.name, w),
+        "derivative": "fastact.%s_derivative(x%s, out=x)" % (row.name, w),
+        "backward(x)": "fastact.%s_backward(g, x%s, out=x)" % (row.name, w),
+        "backward(y)": "fastact.%s_backward(g, y=y2, out=g)" % row.name,
+    }[pass_]
+
 
 def overhead_rows(calls=20000):
     """16 elements in place: fastact's call time against the matching NumPy call (min of
-    repeats: the least disturbed run)."""
+    repeats: the least disturbed run); the rows and NumPy calls of the ("overhead", pass)
+    entries of the rows' benchmark data."""
+    pairs = [(entry[1], overhead_call(row, pass_))
+             for row in cat.ROWS for pass_ in _bench.row_passes(row)
+             for entry in [_bench.bench_data(row).get(("overhead", pass_))] if entry]
     rows = []
     for dt in (np.float32, np.float64):
         x = (np.random.default_rng(1).standard_normal(16)).astype(dt)
         g = np.ones(16, dt)
-        y = fastact.sigmoid(x)
+        y = (1 / (1 + np.exp(-x))).astype(dt)  # in (0, 1): a forward output for every row
         ns = {"x": x, "g": g, "y": y, "np": np, "fastact": fastact, "y2": y.copy()}
-        pairs = [("np.tanh(x, out=x)", "fastact.tanh(x, out=x)"),
-                 ("np.tanh(x, out=x)", "fastact.sigmoid(x, out=x)"),
-                 ("np.tanh(x, out=x)", "fastact.elu(x, out=x)"),
-                 ("np.tanh(x, out=x)", "fastact.selu_derivative(x, out=x)"),
-                 ("np.maximum(x, 0, out=x)", "fastact.relu(x, out=x)"),
-                 ("np.tanh(x, out=x)", "fastact.leaky_relu(x, out=x)"),
-                 ("np.multiply(g, x, out=x)", "fastact.tanh_backward(g, x, out=x)"),
-                 ("np.multiply(g, x, out=x)", "fastact.sigmoid_backward(g, y=y2, out=g)"),
-                 ("np.tanh(x, out=x)", "fastact.prelu(x, 0.25, out=x)"),
-                 ("np.exp(x, out=x)", "fastact.softmax(x, out=x)"),
-                 ("np.exp(x, out=x)", "fastact.log_softmax(x, out=x)"),
-                 ("np.multiply(g, x, out=x)", "fastact.softmax_backward(g, y2, out=g)"),
-                 ("np.multiply(g, x, out=x)", "fastact.log_softmax_backward(g, y2, out=g)")]
-        for ref, ours in pairs:
+        for ref, ours_ in pairs:
             with np.errstate(all="ignore"):
                 t_ref = min(timeit.repeat(ref, globals=ns, number=calls, repeat=7)) / calls
-                t_ours = min(timeit.repeat(ours, globals=ns, number=calls, repeat=7)) / calls
-            r = Row("16 elements in place: call time vs NumPy", ours.replace("fastact.", ""),
+                t_ours = min(timeit.repeat(ours_, globals=ns, number=calls, repeat=7)) / calls
+            r = Row("16 elements in place: call time vs NumPy", ours_.replace("fastact.", ""),
                     dt, None, None, 1.0, kind="time")
             r.values = (t_ours * 1e9, t_ref * 1e9)
             r.ratio = t_ours / t_ref
@@ -176,7 +235,8 @@ def overhead_rows(calls=20000):
 def inplace_rows(target_ns, n=64 * 1024):
     """Not an issue target: in-place calls (out= one of the inputs) as fast as out= a separate
     array (a regression here once made them 7-20x slower, with the same results). Both calls
-    first copy fresh inputs into the buffer they work on, so repeated calls see the same data."""
+    first copy fresh inputs into the buffer they work on, so repeated calls see the same data.
+    The elementwise exp rows: forward and backward from x."""
     rows = []
     for dt in (np.float32, np.float64):
         rng = np.random.default_rng(3)
@@ -184,19 +244,21 @@ def inplace_rows(target_ns, n=64 * 1024):
         g = rng.standard_normal(n).astype(dt)
         buf, o = np.empty_like(x), np.empty_like(x)
         cases = []
-        for name in ("sigmoid", "tanh", "elu", "selu"):
-            fn = getattr(fastact, name)
-            cases.append(("%s(x, out=x)" % name,
+        for row in elementwise("exp"):
+            fn = getattr(fastact, row.name)
+            cases.append(("%s(x, out=x)" % row.name,
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=buf)),
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=o))))
-        for name in ("sigmoid", "elu", "selu"):
-            fn = getattr(fastact, name + "_backward")
-            cases.append(("%s_backward(g, x, out=g)" % name,
+        for row in elementwise("exp"):
+            if not has_pass(row, "backward(x)"):
+                continue
+            fn = getattr(fastact, row.name + "_backward")
+            cases.append(("%s_backward(g, x, out=g)" % row.name,
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=buf)),
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=o))))
-        for what, inplace, separate in cases:
+        for what_, inplace, separate in cases:
             t_in, t_out = measure_pair(inplace, separate, target_ns)
-            r = Row("in place vs out= (64 Ki, not an issue target)", what, dt, None, None, 0.9)
+            r = Row("in place vs out= (64 Ki, not an issue target)", what_, dt, None, None, 0.9)
             r.values, r.ratio, r.issue = (t_in, t_out), t_out / t_in, False
             rows.append(r)
     return rows
@@ -213,8 +275,8 @@ def thread_rows(target_ns):
             rng = np.random.default_rng(2)
             x = (4 * rng.standard_normal(n)).astype(dt)
             o = np.empty_like(x)
-            for name in ("sigmoid", "tanh", "elu", "selu"):
-                fn = getattr(fastact, name)
+            for row in elementwise("exp"):
+                fn = getattr(fastact, row.name)
 
                 def one(fn=fn):
                     fastact.set_num_threads(1)
@@ -224,17 +286,20 @@ def thread_rows(target_ns):
                     fastact.set_num_threads(2)
                     fn(x, out=o)
                 t1, t2 = measure_pair(one, two, target_ns)
-                r = Row("16 Mi: 2 threads vs 1 thread (exp-based)", name, dt, None, None, 1.7)
+                r = Row("16 Mi: 2 threads vs 1 thread (exp-based)", row.name, dt, None, None, 1.7)
                 r.values, r.ratio = (t2, t1), t1 / t2
                 rows.append(r)
-            for name in ("relu", "leaky_relu", "identity"):
-                fn = getattr(fastact, name)
+            for row in elementwise():
+                if not _bench.memory_bound(row, "forward"):
+                    continue
+                fn = getattr(fastact, row.name)
 
                 def two(fn=fn):
                     fastact.set_num_threads(2)
                     fn(x, out=o)
                 t2, tc = measure_pair(two, lambda: np.copyto(o, x), target_ns)
-                r = Row("16 Mi: 2 threads vs np.copyto (memory-bound)", name, dt, None, None, 0.9)
+                r = Row("16 Mi: 2 threads vs np.copyto (memory-bound)", row.name, dt, None, None,
+                        0.9)
                 r.values, r.ratio = (t2, tc), tc / t2
                 rows.append(r)
     finally:
@@ -270,10 +335,10 @@ def main(argv=None):
         print("| target | function | dtype | fastact | other | ratio | target | met |")
         print("|---|---|---|---:|---:|---:|---:|---|")
     for r in rows:
-        ours, theirs = r.values
+        mine, theirs = r.values
         unit = "ns" if r.kind == "time" else "ms"
         scale = 1.0 if r.kind == "time" else 1e-6
-        cells = (r.group, r.what, r.dtype, "%.4g %s" % (ours * scale, unit),
+        cells = (r.group, r.what, r.dtype, "%.4g %s" % (mine * scale, unit),
                  "%.4g %s" % (theirs * scale, unit), "%.2f" % r.ratio,
                  ("<= %.2f" if r.kind == "time" else ">= %.2f") % r.target,
                  "yes" if r.met else "no")

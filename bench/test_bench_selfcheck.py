@@ -12,7 +12,7 @@ def test_run_case_fails_on_a_wrong_result(run_case, monkeypatch):
 
     monkeypatch.setitem(B._MAKERS, "numpy", broken)
     with pytest.raises(AssertionError, match="differs"):
-        run_case(B.Case("relu", "forward", None), "float32", 1024, "numpy",
+        run_case(B.cases()[0], "float32", 1024, "numpy",
                  group="selfcheck: a wrong result must fail")
 
 
@@ -39,6 +39,26 @@ def test_every_case_has_fastact_reference_and_a_baseline():
         names = [c.competitor for c in B.calls(case, inp)]
         assert names[:3] == ["fastact_out", "fastact", "reference"], case
     assert [c.competitor for c in B.baselines(inp)] == ["copy", "multiply"]
+
+
+def test_bench_data_names_rows_competitors_and_passes():
+    """Every key of the benchmark data names a catalogue row, and a competitor (or one of the
+    other documented keys) and a pass that row has."""
+    from fastact import _catalogue as cat
+
+    kinds = B.DATA_COMPETITORS + ("torch_out", "target", "overhead", "mpmath")
+    for row in cat.ROWS:
+        for key, value in B.bench_data(row).items():
+            if key == ("constants", None):
+                assert all(float(v) for v in value.values()), (row, key)
+                continue
+            what, pass_ = key
+            assert what in kinds and pass_ in B.row_passes(row), (row, key)
+            if what == "target":
+                assert len(value) == 2 and not B.memory_bound(row, pass_), (row, key)
+            else:
+                assert isinstance(value[1], str) and value[0] is None or isinstance(
+                    value[0], str), (row, key)
 
 
 def test_sizes():

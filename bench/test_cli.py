@@ -14,9 +14,19 @@ import pytest
 
 import fastact
 from fastact import _bench as B
+from fastact import _catalogue as cat
 from fastact.__main__ import main
 
 TINY = ["--quick", "--target-ms", "0.5", "--sizes", "1024"]
+# functions of the catalogue, chosen by their properties: an elementwise row that runs at
+# memory speed, an elementwise row with an exp that takes y= (four passes), the first
+# 'per_channel' row and the first 'axis' row
+MEMORY = next(r.name for r in cat.ROWS
+              if r.kind == "elementwise" and r.cost == "memory" and r.takes_y)
+EXP = next(r.name for r in cat.ROWS
+           if r.kind == "elementwise" and r.cost == "exp" and r.takes_y)
+PER_CHANNEL = next(r.name for r in cat.ROWS if r.kind == "per_channel")
+AXIS = next(r.name for r in cat.ROWS if r.kind == "axis")
 COLUMNS = ["function", "pass", "dtype", "size", "fastact out=", "fastact", "reference",
            "speedup", "numpy"]
 
@@ -29,7 +39,7 @@ def run(capsys, *args):
 
 def test_json_and_table(tmp_path, capsys):
     path = tmp_path / "bench.json"
-    code, out, err = run(capsys, "--functions", "relu,sigmoid", "--json", str(path))
+    code, out, err = run(capsys, "--functions", "%s,%s" % (MEMORY, EXP), "--json", str(path))
     assert code == 0, err
     doc = json.loads(path.read_text())
 
@@ -46,10 +56,11 @@ def test_json_and_table(tmp_path, capsys):
     assert header["settings"]["sizes"] == [1024]
 
     records = doc["records"]
-    # relu and sigmoid: forward, derivative, backward(x), backward(y); two dtypes; one size
+    # two elementwise functions: forward, derivative, backward(x), backward(y); two dtypes;
+    # one size
     assert len(records) == 16
     assert {(r["function"], r["pass"], r["dtype"]) for r in records} == {
-        (f, p, d) for f in ("relu", "sigmoid") for p in B.PASSES for d in B.DTYPES}
+        (f, p, d) for f in (MEMORY, EXP) for p in B.PASSES for d in B.DTYPES}
     for r in records:
         assert r["size"] == 1024 and r["shape"] == [1024]
         for key in ("fastact_out", "fastact", "reference"):
@@ -67,14 +78,14 @@ def test_json_and_table(tmp_path, capsys):
     (heading,) = [line for line in lines if line.startswith("function ")]
     for column in COLUMNS:
         assert column in heading
-    rows = [line for line in lines if line.split()[:1] in (["relu"], ["sigmoid"])]
+    rows = [line for line in lines if line.split()[:1] in ([MEMORY], [EXP])]
     assert len(rows) == 16
     assert "AMD" in out or header["machine"]["cpu_model"] in out
     assert "wrote" in err
 
 
 def test_markdown(capsys):
-    code, out, err = run(capsys, "--functions", "tanh", "--passes", "forward,backward",
+    code, out, err = run(capsys, "--functions", EXP, "--passes", "forward,backward",
                          "--dtypes", "float32", "--markdown")
     assert code == 0, err
     table = [line for line in out.splitlines() if line.startswith("|")]
@@ -83,24 +94,44 @@ def test_markdown(capsys):
     assert len(table) == 2 + 3  # forward, backward(x), backward(y)
     for line in table[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
-        assert cells[0] == "tanh" and cells[2] == "float32" and cells[3] == "1Ki"
+        assert cells[0] == EXP and cells[2] == "float32" and cells[3] == "1Ki"
         assert float(cells[4]) > 0 and cells[7].endswith("x")
     assert out.startswith("`fastact bench")
+
+
+@pytest.mark.parametrize("extra", [[], ["--markdown"], ["--no-torch"]])
+def test_description_lines(capsys, extra):
+    """The lines above the table stay under 120 characters and name torch only when the table
+    has a torch column."""
+    code, out, err = run(capsys, "--functions", MEMORY, "--passes", "forward", "--dtypes",
+                         "float32", *extra)
+    assert code == 0, err
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith(("function ", "| function")))
+    assert head >= 3
+    for line in lines[:head]:
+        assert len(line) < 120, line
+    text = " ".join(lines[:head]).replace("--no-torch", "")  # (the command line is quoted)
+    has_torch_column = " torch " in lines[head]
+    assert has_torch_column == ("torch" in text.lower())
+    if "--no-torch" in extra:
+        assert not has_torch_column
 
 
 def test_prelu_and_softmax_layouts(tmp_path, capsys):
     path = tmp_path / "b.json"
     code, out, err = main(["bench", "--quick", "--target-ms", "0.5", "--sizes", "16,1000",
-                           "--functions", "prelu,softmax,relu", "--dtypes", "float64",
+                           "--functions", ",".join((PER_CHANNEL, AXIS, MEMORY)),
+                           "--dtypes", "float64",
                            "--no-torch", "--json", str(path)]), *capsys.readouterr()
     assert code == 0, err
     records = json.loads(path.read_text())["records"]
     shapes = {(r["name"], r["size"]): r["shape"] for r in records}
-    assert shapes[("prelu", 16)] == [1, 16, 1]
-    assert shapes[("softmax[axis=-1]", 16)] == [1, 16]
-    assert shapes[("softmax[axis=0]", 16)] == [16, 1]
-    # 1000 elements have no (., 16, 64) / (., 1024) layout: only relu runs at that size
-    assert {r["function"] for r in records if r["size"] == 1000} == {"relu"}
+    assert shapes[(PER_CHANNEL, 16)] == [1, 16, 1]
+    assert shapes[(AXIS + "[axis=-1]", 16)] == [1, 16]
+    assert shapes[(AXIS + "[axis=0]", 16)] == [16, 1]
+    # 1000 elements have no (., 16, 64) / (., 1024) layout: only the elementwise row runs
+    assert {r["function"] for r in records if r["size"] == 1000} == {MEMORY}
     assert all("torch" not in r["results"] for r in records)
     for r in records:
         for res in r["results"].values():
@@ -114,7 +145,7 @@ def test_a_wrong_result_is_flagged(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setitem(B._MAKERS, "numpy", broken)
     path = tmp_path / "b.json"
-    code, out, err = run(capsys, "--functions", "relu", "--passes", "forward", "--dtypes",
+    code, out, err = run(capsys, "--functions", MEMORY, "--passes", "forward", "--dtypes",
                          "float32", "--json", str(path))
     assert code == 0, err
     (record,) = json.loads(path.read_text())["records"]
@@ -124,7 +155,7 @@ def test_a_wrong_result_is_flagged(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--functions", "relu,nope"], "unknown 'nope'"),
+    (["--functions", MEMORY + ",nope"], "unknown 'nope'"),
     (["--dtypes", "float16"], "unknown 'float16'"),
     (["--sizes", "0"], "at least 1 element"),
     (["--sizes", "1Xi"], "expected a number of elements"),
@@ -139,13 +170,13 @@ def test_bad_arguments(capsys, args, message):
 
 
 def test_no_layout_for_the_size(capsys):
-    code = main(["bench", *TINY[:-1], "1000", "--functions", "softmax", "--no-torch"])
+    code = main(["bench", *TINY[:-1], "1000", "--functions", AXIS, "--no-torch"])
     out, err = capsys.readouterr()
     assert code == 2 and "nothing to measure" in err and out == ""
 
 
 def test_threads_without_thread_support(capsys):
-    code = main(["bench", *TINY, "--functions", "relu", "--passes", "forward", "--dtypes",
+    code = main(["bench", *TINY, "--functions", MEMORY, "--passes", "forward", "--dtypes",
                  "float32", "--no-torch", "--threads", "2"])
     out, err = capsys.readouterr()
     if callable(getattr(fastact, "set_num_threads", None)):

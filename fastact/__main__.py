@@ -11,18 +11,21 @@ import datetime
 import json
 import math
 import sys
+import textwrap
 import time
 
 import numpy as np
 
 import fastact
 from fastact import _bench as B
+from fastact import _catalogue as cat
 
 # timing: (target time per cell in ms, minimum samples per cell)
 FULL_TIMING = (30.0, 5)
 QUICK_TIMING = (6.0, 3)
 QUICK_SIZES = (1 << 20,)
 BASELINE_FACTOR = 4  # the copy / multiply baselines get this many times the cell target
+LINE_WIDTH = 119  # the description above the table is wrapped to this many characters
 
 TABLE_COLUMNS = (  # (key, heading)
     ("function", "function"),
@@ -55,9 +58,8 @@ def _settings(args):
     """Validated settings from the parsed arguments (ValueError with a clear message)."""
     functions = None
     if args.functions:
-        aliases = {"linear": "identity"}
-        functions = [aliases.get(f, f) for f in
-                     _names(args.functions, "--functions", B.FUNCTIONS + ("linear",))]
+        functions = [cat.ALIASES.get(f, f) for f in
+                     _names(args.functions, "--functions", B.FUNCTIONS + tuple(cat.ALIASES))]
     passes = None
     if args.passes:
         passes = _names(args.passes, "--passes",
@@ -166,14 +168,33 @@ def _header(settings, torch_threads, fastact_threads):
             "multiply": "np.multiply(g, x, out=o): two reads and one write, the baseline for "
                         "backward passes (JSON only)",
         },
-        "layouts": {
-            "elementwise": "1-D arrays of `size` elements",
-            "prelu": "(size/1024, 16, 64), 16 per-channel slopes on axis 1",
-            "softmax": "(size/1024, 1024) along axis -1; softmax[axis=0]: (1024, size/1024) "
-                       "along axis 0",
-            "inputs": "x = 4*N(0,1), grad = N(0,1), y = reference forward output of x",
-        },
+        "layouts": _layouts(),
     }
+
+
+def _layouts():
+    """The layouts of the header, keyed by the first row of each kind (the catalogue's)."""
+    first = {}
+    for row in cat.ROWS:
+        first.setdefault(row.kind, row.name)
+    text = {
+        "elementwise": "1-D arrays of `size` elements",
+        "per_channel": "(size/1024, %d, %d), %d per-channel slopes on axis 1" % (
+            B.CHANNELS, B.ROW // B.CHANNELS, B.CHANNELS),
+        "axis": "(size/1024, 1024) along axis -1; %s[axis=0]: (1024, size/1024) along axis 0",
+    }
+    layouts = {"elementwise": text["elementwise"]}
+    for kind, name in first.items():
+        if kind != "elementwise":
+            layouts[name] = text[kind] % name if "%s" in text[kind] else text[kind]
+    layouts["inputs"] = "x = 4*N(0,1), grad = N(0,1), y = reference forward output of x"
+    return layouts
+
+
+def _shaped_functions():
+    """The functions that need the 2-D / 3-D layouts, as text: 'a, b and c'."""
+    names = [r.name for r in cat.ROWS if r.kind != "elementwise"]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def run(settings, progress_stream=sys.stderr, show_progress=True):
@@ -193,9 +214,10 @@ def run(settings, progress_stream=sys.stderr, show_progress=True):
                          B.fastact_threads())
         blocks = []
         for n in settings["sizes"]:
-            # prelu and softmax need a 2-D / 3-D layout of n elements (see fastact._bench)
+            # the 'per_channel' and 'axis' rows need a 3-D / 2-D layout of n elements (see
+            # fastact._bench)
             rows = [c for c in settings["cases"]
-                    if (c.function in B.ELEMENTWISE) or B.layout_ok(n)]
+                    if c.row.kind == "elementwise" or B.layout_ok(n)]
             for dtype in settings["dtypes"]:
                 blocks.append((n, dtype, rows))
         progress = _Progress(sum(len(r) for _, _, r in blocks), progress_stream, show_progress)
@@ -293,7 +315,10 @@ def _cells(record):
     }
 
 
-def _describe(header, command):
+def _describe(header, command, torch_column):
+    """The description above the table: three paragraphs, the first two as lists of pieces
+    (joined by ' · '), the third as text. torch_column: whether the table has a torch column
+    (the text mentions torch only then)."""
     v, m, t = header["versions"], header["machine"], header["threads"]
     cpu = "%s (%s logical CPUs%s)" % (
         m["cpu_model"], m["cpu_count"],
@@ -305,18 +330,38 @@ def _describe(header, command):
     if v.get("torch") and t["torch"] is not None:
         libs += ", PyTorch %s" % v["torch"]
     load = m.get("load_average_start")
-    return [
-        "`%s` · fastact %s · %s%s" % (
-            command, v["fastact"], header["date"][:10],
-            " · load average (1 min) at start: %.2f" % load if load is not None else ""),
-        "CPU: %s · fastact instruction set: %s · threads: %s · %s · Python %s" % (
-            cpu, header["isa"], threads, libs, v["python"]),
+    first = ["`%s`" % command, "fastact %s" % v["fastact"], header["date"][:10]]
+    if load is not None:
+        first.append("load average (1 min) at start: %.2f" % load)
+    second = ["CPU: %s" % cpu, "fastact instruction set: %s" % header["isa"],
+              "threads: %s" % threads, libs, "Python %s" % v["python"]]
+    text = (
         "G elements/s (higher is better), median after a warm-up; same input arrays in a row. "
-        "fastact out=: into a preallocated array; fastact, reference, torch: allocate their "
-        "result; speedup = fastact / reference (fastact.reference, the plain-NumPy formula); "
+        "fastact out=: into a preallocated array; %s: allocate their result; "
+        "speedup = fastact / reference (fastact.reference, the plain-NumPy formula); "
         "numpy: NumPy's direct ufunc expression into a preallocated array (blank: the "
-        "reference is already that); copy: np.copyto(o, x), the memory-bandwidth limit.",
-    ]
+        "reference is already that); copy: np.copyto(o, x), the memory-bandwidth limit."
+        % ("fastact, reference, torch" if torch_column else "fastact, reference"))
+    return [first, second, text]
+
+
+def _wrap(paragraph, markdown, width=LINE_WIDTH):
+    """The lines of one paragraph of _describe, none longer than width (where no single word
+    is): pieces are joined by ' · ' and broken between pieces, text between words."""
+    if not markdown:
+        paragraph = ([p.replace("`", "") for p in paragraph] if isinstance(paragraph, list)
+                     else paragraph.replace("`", ""))
+    if not isinstance(paragraph, list):
+        return textwrap.wrap(paragraph, width, break_long_words=False, break_on_hyphens=False)
+    lines = []
+    for piece in paragraph:
+        if lines and len(lines[-1]) + 3 + len(piece) <= width:
+            lines[-1] += " · " + piece
+            continue
+        head = "· " if lines else ""
+        lines += textwrap.wrap(head + piece, width, subsequent_indent="  ",
+                               break_long_words=False, break_on_hyphens=False)
+    return lines
 
 
 def _columns(records):
@@ -330,21 +375,19 @@ def format_table(header, records, command, markdown=False):
     cols = _columns(records)
     rows = [_cells(r) for r in records]
     lines = []
-    desc = _describe(header, command)
+    desc = _describe(header, command, any(k == "torch" for k, _ in cols))
     flagged = any(c.endswith("!") for row in rows for c in row.values())
     if markdown:
-        lines.append(desc[0])
-        lines.append("")
-        lines.append(desc[1])
-        lines.append("")
-        lines.append(desc[2])
-        lines.append("")
+        for paragraph in desc:
+            lines += _wrap(paragraph, markdown)
+            lines.append("")
         lines.append("| " + " | ".join(h for _, h in cols) + " |")
         lines.append("|" + "|".join("---" if i < 4 else "---:" for i in range(len(cols))) + "|")
         for row in rows:
             lines.append("| " + " | ".join(row[k] for k, _ in cols) + " |")
     else:
-        lines += [d.replace("`", "") for d in desc]
+        for paragraph in desc:
+            lines += _wrap(paragraph, markdown)
         widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in cols]
         fmt = lambda vals: "  ".join(  # noqa: E731
             (v.ljust(w) if i < 4 else v.rjust(w)) for i, (v, w) in enumerate(zip(vals, widths)))
@@ -389,8 +432,8 @@ def bench(args, argv):
         print("\nfastact bench: interrupted", file=sys.stderr)
         return 130
     if not records:
-        print("fastact bench: error: nothing to measure: prelu and softmax need sizes that are "
-              "multiples of 1024 (or multiples of 16 up to 1024)", file=sys.stderr)
+        print("fastact bench: error: nothing to measure: %s need sizes that are multiples of "
+              "1024 (or multiples of 16 up to 1024)" % _shaped_functions(), file=sys.stderr)
         return 2
     header["command"] = command
     header["machine"]["load_average_end"] = B.load_average()

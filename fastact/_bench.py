@@ -1,17 +1,27 @@
-"""Benchmark catalogue and timing shared by ``fastact bench`` and the pytest-benchmark suite.
+"""Benchmark cases and timing shared by ``fastact bench``, the pytest-benchmark suite and
+bench/targets.py. Nothing here is part of the public API.
 
-Nothing here is part of the public API. One *case* is a (function, pass) pair such as
-``sigmoid backward(y)``; for a dtype and a size, :func:`calls` gives the callables that compute
-that case: fastact (allocating and into a preallocated ``out``), ``fastact.reference`` (the
-plain-NumPy textbook formula), NumPy's direct ufunc expression where one exists, and the
-optional competitors (PyTorch CPU, SciPy, numexpr) where installed. Every callable of a case
-reads the same input arrays, so their numbers can be compared side by side.
+Every function comes from the catalogue (``fastact._catalogue.ROWS``); what the benchmarks add
+per function (the competitors' expressions, the speed targets) is the row's benchmark data,
+read through :func:`bench_data` (``row.bench``; its keys: ``fastact._catalogue.BENCH_KEYS``).
+
+One *case* is a (function, pass) pair such as ``<function> backward(y)``; for a dtype and a
+size, :func:`calls` gives the callables that compute that case: fastact (allocating and into a
+preallocated ``out``), ``fastact.reference`` (the plain-NumPy textbook formula), and the
+competitors of the row's benchmark data: NumPy's direct ufunc expression where one exists, and
+the optional competitors (PyTorch CPU, SciPy, numexpr) where installed. Every callable of a
+case reads the same input arrays, so their numbers can be compared side by side.
+
+Passes by the row's kind: 'elementwise' rows their catalogue passes (forward, derivative,
+backward(x), backward(y)); 'per_channel' rows forward, derivative and backward(x) (grad_x and
+grad_weight); 'axis' rows forward and backward(y), along the last axis and along axis 0.
 
 Layouts, for n elements (n a multiple of 1024, or 16..1024 and a multiple of 16):
-  elementwise functions   1-D, n elements
-  prelu                   (n/1024, 16, 64), one slope per channel on axis 1 (16 channels)
-  softmax, log_softmax    (n/1024, 1024) along the last axis, and (1024, n/1024) along axis 0
-Inputs: x = 4 * N(0, 1), grad = N(0, 1), y = the reference forward output of x.
+  'elementwise' rows      1-D, n elements
+  'per_channel' rows      (n/1024, 16, 64), one weight per channel on axis 1 (16 channels)
+  'axis' rows             (n/1024, 1024) along the last axis, and (1024, n/1024) along axis 0
+Inputs: x = 4 * N(0, 1), grad = N(0, 1), y = the reference forward output of x; parameters
+at their defaults.
 """
 import gc
 import importlib
@@ -20,38 +30,71 @@ import os
 import platform
 import re
 import statistics
-import sys
 import time
 from collections import namedtuple
 
 import numpy as np
 
 import fastact
+from fastact import _catalogue as cat
 from fastact import reference as ref
 
-ELEMENTWISE = ("identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh")
-FUNCTIONS = ELEMENTWISE + ("prelu", "softmax", "log_softmax")
 PASSES = ("forward", "derivative", "backward(x)", "backward(y)")
+# the catalogue's pass names (fastact._catalogue.PASSES) by the benchmarks' names
+CATALOGUE_PASS = dict(zip(PASSES, cat.PASSES))
+KIND_PASSES = {  # the passes of the rows whose kind has no catalogue passes
+    "per_channel": ("forward", "derivative", "backward(x)"),
+    "axis": ("forward", "backward(y)"),
+}
+AXES = (-1, 0)  # the axes an 'axis' row is benchmarked along
+ELEMENTWISE = tuple(r.name for r in cat.ROWS if r.kind == "elementwise")
+FUNCTIONS = tuple(r.name for r in cat.ROWS)
 DTYPES = ("float32", "float64")
 SIZES = {"1Ki": 1 << 10, "64Ki": 1 << 16, "1Mi": 1 << 20, "16Mi": 1 << 24}
 DEFAULT_SIZES = (1 << 10, 1 << 16, 1 << 20)
 OVERHEAD_SIZE = 16
-ROW = 1024  # softmax row length and prelu block (16 channels x 64)
-PRELU_CHANNELS = 16
+ROW = 1024  # the 'axis' rows' row length and the 'per_channel' block (16 channels x 64)
+CHANNELS = 16
 
 # competitors, in display order
 COMPETITORS = ("fastact_out", "fastact", "reference", "numpy", "scipy", "numexpr", "torch")
 OPTIONAL = ("scipy", "numexpr", "torch")
+DATA_COMPETITORS = ("numpy", "scipy", "numexpr", "torch")  # from the rows' benchmark data
 
-SELU_SCALE = 1.0507009873554804934193349852946
-SELU_ALPHA = 1.6732632423543772848170429916717
 
+def bench_data(row):
+    """The benchmark data of a catalogue row: {(competitor, pass): entry, ...}, see
+    fastact._catalogue.BENCH_KEYS."""
+    return row.bench
+
+
+def row_passes(row):
+    """The benchmark passes of a catalogue row, in PASSES order."""
+    if row.kind == "elementwise":
+        return tuple(p for p in PASSES if CATALOGUE_PASS[p] in row.passes)
+    return KIND_PASSES[row.kind]
+
+
+def memory_bound(row, pass_):
+    """row.memory_bound for a benchmark pass name."""
+    return row.memory_bound(CATALOGUE_PASS[pass_])
+
+
+def constants(row):
+    """The row's parameters at their defaults and its named constants, {name: float}."""
+    values = {k: float(v) for k, v in row.defaults().items()}
+    values.update({k: float(v) for k, v in bench_data(row).get(("constants", None), {}).items()})
+    return values
 
 
 class Case(namedtuple("Case", "function pass_ axis")):
-    """One (function, pass); axis is the softmax axis (None for the other functions)."""
+    """One (function, pass); axis is the axis of an 'axis' row (None for the other rows)."""
 
     __slots__ = ()
+
+    @property
+    def row(self):
+        return cat.row(self.function)
 
     @property
     def name(self):
@@ -89,23 +132,19 @@ def parse_size(text):
 
 
 def layout_ok(n):
-    """prelu and softmax need n = k * 1024, or 16 <= n <= 1024 with n % 16 == 0."""
-    return n % ROW == 0 or (PRELU_CHANNELS <= n <= ROW and n % PRELU_CHANNELS == 0)
+    """The 'per_channel' and 'axis' layouts need n = k * 1024, or 16 <= n <= 1024 with
+    n % 16 == 0."""
+    return n % ROW == 0 or (CHANNELS <= n <= ROW and n % CHANNELS == 0)
 
 
 # --- cases ------------------------------------------------------------------------------------
 def cases(functions=None, passes=None):
-    """Every (function, pass) case, optionally filtered by function names and pass names
-    ('backward' selects both backward(x) and backward(y))."""
+    """Every (function, pass) case, in catalogue order, optionally filtered by function names
+    and pass names ('backward' selects both backward(x) and backward(y))."""
     out = []
-    for f in FUNCTIONS:
-        if f in ELEMENTWISE:
-            todo = [Case(f, p, None) for p in PASSES]
-        elif f == "prelu":
-            todo = [Case(f, p, None) for p in ("forward", "derivative", "backward(x)")]
-        else:
-            todo = [Case(f, p, a) for a in (-1, 0) for p in ("forward", "backward(y)")]
-        out += todo
+    for row in cat.ROWS:
+        axes = AXES if row.kind == "axis" else (None,)
+        out += [Case(row.name, p, a) for a in axes for p in row_passes(row)]
     if functions is not None:
         out = [c for c in out if c.function in functions]
     if passes is not None:
@@ -156,15 +195,16 @@ class Inputs:
         block = ROW if n % ROW == 0 else n
         self.layout_ok = layout_ok(n)
         if self.layout_ok:
-            self.prelu_shape = (n // block, PRELU_CHANNELS, block // PRELU_CHANNELS)
-            self.weight = np.linspace(0.05, 0.3, PRELU_CHANNELS).astype(self.dtype)
-            self.softmax_shape = {-1: (n // block, block), 0: (block, n // block)}
+            self.channel_shape = (n // block, CHANNELS, block // CHANNELS)
+            self.weight = np.linspace(0.05, 0.3, CHANNELS).astype(self.dtype)
+            self.axis_shape = {-1: (n // block, block), 0: (block, n // block)}
 
     def shaped(self, case, a):
-        if case.function == "prelu":
-            return a.reshape(self.prelu_shape)
-        if case.function in ("softmax", "log_softmax"):
-            return a.reshape(self.softmax_shape[case.axis])
+        kind = case.row.kind
+        if kind == "per_channel":
+            return a.reshape(self.channel_shape)
+        if kind == "axis":
+            return a.reshape(self.axis_shape[case.axis])
         return a
 
     def y(self, case):
@@ -172,10 +212,13 @@ class Inputs:
         key = (case.function, case.axis)
         if key not in self._y:
             x = self.shaped(case, self.x)
-            if case.axis is not None:
-                y = getattr(ref, case.function)(x, axis=case.axis)
+            forward = getattr(ref, case.row.name)
+            if case.row.kind == "per_channel":
+                y = forward(x, self.weight)
+            elif case.axis is not None:
+                y = forward(x, axis=case.axis)
             else:
-                y = getattr(ref, case.function)(x)
+                y = forward(x)
             self._y[key] = np.ascontiguousarray(y, dtype=self.dtype)
         return self._y[key]
 
@@ -185,6 +228,67 @@ class Inputs:
         if key not in self._t:
             self._t[key] = (optional_module("torch").from_numpy(a), a)  # keep a alive
         return self._t[key][0]
+
+
+# --- the namespace and expressions of the benchmark data ---------------------------------------
+TENSORS = {"x": "tx", "g": "tg", "y": "ty", "o": "to", "w": "tw"}
+
+
+def make_namespace(row, dtype, arrays, competitor, axis=None, tensor=None):
+    """The names an expression of row's benchmark data sees (fastact._catalogue.BENCH_KEYS).
+
+    arrays: {"x": ..., "g": ..., "o": ..., and "y", "w" where the pass has them};
+    competitor: "numpy", "scipy", "numexpr" or "torch" (the modules and the type of the
+    parameters depend on it); tensor: array -> torch tensor (default torch.from_numpy)."""
+    dtype = np.dtype(dtype)
+    ns = {"np": np, "dtype": dtype, "axis": axis}
+    ns.update(arrays)
+    as_value = (lambda v: np.asarray(v, dtype)) if competitor == "numexpr" else dtype.type
+    ns.update({k: as_value(v) for k, v in constants(row).items()})
+    if competitor == "scipy":
+        ns["special"] = importlib.import_module("scipy.special")
+    elif competitor == "numexpr":
+        ns["ne"] = optional_module("numexpr")
+    elif competitor in ("torch", "torch_out"):
+        torch = optional_module("torch")
+        tensor = tensor or torch.from_numpy
+        ns.update(torch=torch, F=importlib.import_module("torch.nn.functional"),
+                  A=torch.ops.aten)
+        ns.update({t: tensor(arrays[a]) for a, t in TENSORS.items() if a in arrays})
+        ns["tdtype"] = ns["tx"].dtype
+        if "tw" in ns:
+            ns["tw_col"] = ns["tw"].reshape(-1, 1)
+    return ns
+
+
+def compile_entry(entry, ns, competitor):
+    """(label, fn) for one entry (label, expression[, errstate]) of the benchmark data."""
+    label, expr = entry[0], entry[1]
+    errstate = entry[2] if len(entry) > 2 else None
+    if competitor == "numexpr":
+        ne, o = ns["ne"], ns["o"]
+        names = {k: v for k, v in ns.items()
+                 if k != "o" and isinstance(v, np.ndarray) and re.search(r"\b%s\b" % k, expr)}
+        label = label or "numexpr.evaluate(%r, out=o)" % expr
+        fn = lambda: ne.evaluate(expr, local_dict=names, out=o)  # noqa: E731
+    else:
+        fn = eval("lambda: " + expr, ns)  # noqa: S307 - the package's own benchmark data
+        label = label or expr
+    if errstate:
+        inner = fn
+
+        def fn():
+            with np.errstate(**errstate):
+                return inner()
+    if ns.get("axis") is not None:
+        label = label.replace("{axis}", str(ns["axis"]))
+    return label, fn
+
+
+def namespace(case, inp, competitor):
+    """make_namespace for a case on inp (its arrays in the case's layout)."""
+    return make_namespace(case.row, inp.dtype, _arrays(case, inp), competitor, case.axis,
+                          inp.tensor)
 
 
 # --- the callables of one case ----------------------------------------------------------------
@@ -205,270 +309,68 @@ def calls(case, inp, competitors=COMPETITORS):
     return result
 
 
-def _fastact(case, inp, out):
-    f, p = case.function, case.pass_
-    x, g, o = inp.shaped(case, inp.x), inp.shaped(case, inp.g), inp.shaped(case, inp.o)
-    kw = {"out": o} if out else {}
-    tail = ", out=o)" if out else ")"
-    if f == "prelu":
-        w = inp.weight
-        if p == "backward(x)":
-            return "fastact.prelu_backward(g, x, w%s" % tail, lambda: fastact.prelu_backward(g, x, w, **kw)
-        fn = getattr(fastact, "prelu" if p == "forward" else "prelu_derivative")
-        return "fastact.%s(x, w%s" % (fn.__name__, tail), lambda: fn(x, w, **kw)
+def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
+    """(label, fn): the public function of case's pass in module (fastact or fastact.reference)
+    called on arrays ({"x", "g", "o", "y", "w"} as the pass needs them), the label the call as
+    text: f(x), f_derivative(x), f_backward(g, x), f_backward(g, y=y), plus the weight w of a
+    'per_channel' row, axis= of an 'axis' row and out=o when out.
+
+    keyword_dict: pass axis= and out= through a dict, f(x, **kw), as the benchmarks always
+    have (at 16 elements that costs about 100 ns more than f(x, out=o): kept, so that results
+    stay comparable with earlier runs)."""
+    row, p = case.row, case.pass_
+    name = row.name if p == "forward" else "%s_%s" % (row.name, p.split("(")[0])
+    assert name in row.public_names(), (name, row)
+    args = (["g"] if p.startswith("backward") else []) + ([] if p == "backward(y)" else ["x"])
+    if row.kind == "per_channel":
+        args.append("w")
+    if p == "backward(y)":
+        args.append("y=y")
+    kw = {}
     if case.axis is not None:
         kw["axis"] = case.axis
-        if p == "forward":
-            fn = getattr(fastact, f)
-            return "fastact.%s(x, axis=%d%s" % (f, case.axis, tail), lambda: fn(x, **kw)
-        fn, y = getattr(fastact, f + "_backward"), inp.y(case)
-        return "fastact.%s_backward(g, y, axis=%d%s" % (f, case.axis, tail), lambda: fn(g, y, **kw)
-    if p == "forward":
-        fn = getattr(fastact, f)
-        return "fastact.%s(x%s" % (f, tail), lambda: fn(x, **kw)
-    if p == "derivative":
-        fn = getattr(fastact, f + "_derivative")
-        return "fastact.%s_derivative(x%s" % (f, tail), lambda: fn(x, **kw)
-    fn = getattr(fastact, f + "_backward")
-    if p == "backward(x)":
-        return "fastact.%s_backward(g, x%s" % (f, tail), lambda: fn(g, x, **kw)
-    y = inp.y(case)
-    return "fastact.%s_backward(g, y=y%s" % (f, tail), lambda: fn(g, y=y, **kw)
+    if out:
+        kw["out"] = arrays["o"]
+    shown = args + ["%s=%s" % (k, "o" if k == "out" else v) for k, v in kw.items()]
+    label = "%s.%s(%s)" % (prefix, name, ", ".join(shown))
+    ns = dict(arrays, f=getattr(module, name), kw=kw)
+    code = "f(%s)" % ", ".join(args + ["**kw"]) if keyword_dict else "f(%s)" % ", ".join(shown)
+    return label, eval("lambda: " + code, ns)  # noqa: S307 - built above
+
+
+def _arrays(case, inp):
+    arrays = {k: inp.shaped(case, getattr(inp, k)) for k in ("x", "g", "o")}
+    if case.pass_ == "backward(y)":
+        arrays["y"] = inp.y(case)
+    if case.row.kind == "per_channel":
+        arrays["w"] = inp.weight
+    return arrays
+
+
+def _fastact(case, inp, out):
+    return public_call(case, fastact, "fastact", _arrays(case, inp), out, keyword_dict=True)
 
 
 def _reference(case, inp):
-    f, p = case.function, case.pass_
-    x, g = inp.shaped(case, inp.x), inp.shaped(case, inp.g)
-    if f == "prelu":
-        w = inp.weight
-        if p == "backward(x)":
-            return "reference.prelu_backward(g, x, w)", lambda: ref.prelu_backward(g, x, w)
-        fn = getattr(ref, "prelu" if p == "forward" else "prelu_derivative")
-        return "reference.%s(x, w)" % fn.__name__, lambda: fn(x, w)
-    if case.axis is not None:
-        if p == "forward":
-            fn = getattr(ref, f)
-            return "reference.%s(x, axis=%d)" % (f, case.axis), lambda: fn(x, axis=case.axis)
-        fn, y = getattr(ref, f + "_backward"), inp.y(case)
-        return ("reference.%s_backward(g, y, axis=%d)" % (f, case.axis),
-                lambda: fn(g, y, axis=case.axis))
-    if p == "forward":
-        fn = getattr(ref, f)
-        return "reference.%s(x)" % f, lambda: fn(x)
-    if p == "derivative":
-        fn = getattr(ref, f + "_derivative")
-        return "reference.%s_derivative(x)" % f, lambda: fn(x)
-    fn = getattr(ref, f + "_backward")
-    if p == "backward(x)":
-        return "reference.%s_backward(g, x)" % f, lambda: fn(g, x)
-    y = inp.y(case)
-    return "reference.%s_backward(g, y=y)" % f, lambda: fn(g, y=y)
+    return public_call(case, ref, "reference", _arrays(case, inp))
 
 
-def _numpy(case, inp):
-    """NumPy's direct expression (ufuncs into the preallocated o where they can), only where
-    it is shorter than the reference formula. relu's derivative and backward differ from
-    fastact's only for NaN input (x > 0 is False for NaN)."""
-    f, p = case.function, case.pass_
-    x, g, o = inp.shaped(case, inp.x), inp.shaped(case, inp.g), inp.shaped(case, inp.o)
-    key = (f, p)
-    if key == ("identity", "forward"):
-        return "np.copyto(o, x)", lambda: (np.copyto(o, x), o)[1]
-    if key == ("relu", "forward"):
-        return "np.maximum(x, 0, out=o)", lambda: np.maximum(x, 0, out=o)
-    if key == ("relu", "derivative"):
-        return "np.greater(x, 0, out=o)", lambda: np.greater(x, 0, out=o)
-    if f == "relu" and p.startswith("backward"):
-        a = x if p == "backward(x)" else inp.y(case)
-        name = p[-2]
-        return "np.multiply(g, %s > 0, out=o)" % name, lambda: np.multiply(g, a > 0, out=o)
-    if key == ("leaky_relu", "forward"):
-        alpha = inp.dtype.type(0.01)
-        return ("np.maximum(x, np.multiply(x, 0.01, out=o), out=o)",
-                lambda: np.maximum(x, np.multiply(x, alpha, out=o), out=o))
-    if key == ("sigmoid", "forward"):
-        def sigmoid():
-            with np.errstate(over="ignore"):
-                np.negative(x, out=o)
-                np.exp(o, out=o)
-                np.add(o, 1, out=o)
-                return np.reciprocal(o, out=o)
-        return "1 / (1 + np.exp(-x)), ufuncs into o", sigmoid
-    if key == ("sigmoid", "backward(y)"):
-        y = inp.y(case)
-
-        def sigmoid_backward():
-            np.subtract(1, y, out=o)
-            np.multiply(o, y, out=o)
-            return np.multiply(o, g, out=o)
-        return "g * y * (1 - y), ufuncs into o", sigmoid_backward
-    if key == ("tanh", "forward"):
-        return "np.tanh(x, out=o)", lambda: np.tanh(x, out=o)
-    if f == "tanh":
-        a = inp.y(case) if p == "backward(y)" else x
-
-        def tanh_pass():
-            if p == "backward(y)":
-                np.square(a, out=o)
-            else:
-                np.tanh(a, out=o)
-                np.square(o, out=o)
-            np.subtract(1, o, out=o)
-            return o if p == "derivative" else np.multiply(o, g, out=o)
-        return {
-            "derivative": "1 - np.tanh(x)**2, ufuncs into o",
-            "backward(x)": "g * (1 - np.tanh(x)**2), ufuncs into o",
-            "backward(y)": "g * (1 - y * y), ufuncs into o",
-        }[p], tanh_pass
-    if f in ("softmax", "log_softmax"):
-        ax = case.axis
-        if key == ("softmax", "forward"):
-            def softmax():
-                np.subtract(x, x.max(axis=ax, keepdims=True), out=o)
-                np.exp(o, out=o)
-                return np.divide(o, o.sum(axis=ax, keepdims=True), out=o)
-            return "e = np.exp(x - x.max(axis)); e / e.sum(axis), into o", softmax
-        if key == ("log_softmax", "forward"):
-            def log_softmax():
-                np.subtract(x, x.max(axis=ax, keepdims=True), out=o)
-                return np.subtract(o, np.log(np.exp(o).sum(axis=ax, keepdims=True)), out=o)
-            return "s = x - x.max(axis); s - np.log(np.exp(s).sum(axis)), into o", log_softmax
-        y = inp.y(case)
-        if f == "softmax":
-            def softmax_backward():
-                np.multiply(g, y, out=o)
-                s = o.sum(axis=ax, keepdims=True)
-                np.subtract(g, s, out=o)
-                return np.multiply(o, y, out=o)
-            return "y * (g - (g * y).sum(axis)), into o", softmax_backward
-
-        def log_softmax_backward():
-            np.exp(y, out=o)
-            np.multiply(o, g.sum(axis=ax, keepdims=True), out=o)
-            return np.subtract(g, o, out=o)
-        return "g - np.exp(y) * g.sum(axis), into o", log_softmax_backward
-    return None
-
-
-def _scipy(case, inp):
-    special = sys.modules["scipy.special"]
-    x, o = inp.shaped(case, inp.x), inp.shaped(case, inp.o)
-    if (case.function, case.pass_) == ("sigmoid", "forward"):
-        return "scipy.special.expit(x, out=o)", lambda: special.expit(x, out=o)
-    if case.function in ("softmax", "log_softmax") and case.pass_ == "forward":
-        fn = getattr(special, case.function)
-        return ("scipy.special.%s(x, axis=%d)" % (case.function, case.axis),
-                lambda: fn(x, axis=case.axis))
-    return None
-
-
-_NUMEXPR = {
-    ("relu", "forward"): "where(x > 0, x, 0)",
-    ("relu", "backward(x)"): "where(x > 0, g, 0)",
-    ("relu", "backward(y)"): "where(y > 0, g, 0)",
-    ("leaky_relu", "forward"): "where(x >= 0, x, alpha * x)",
-    ("elu", "forward"): "where(x > 0, x, expm1(x))",
-    ("elu", "derivative"): "where(x > 0, 1, exp(x))",
-    ("elu", "backward(y)"): "where(y > 0, g, g * (y + 1))",
-    ("selu", "forward"): "scale * where(x > 0, x, alpha * expm1(x))",
-    ("sigmoid", "forward"): "1 / (1 + exp(-x))",
-    ("sigmoid", "backward(y)"): "g * y * (1 - y)",
-    ("tanh", "forward"): "tanh(x)",
-    ("tanh", "derivative"): "1 - tanh(x)**2",
-    ("tanh", "backward(y)"): "g * (1 - y * y)",
-}
-
-
-def _numexpr(case, inp):
-    expr = _NUMEXPR.get((case.function, case.pass_))
-    if expr is None:
-        return None
-    ne = optional_module("numexpr")
-    # 0-d arrays keep float32 expressions in float32 (Python floats would upcast to float64)
-    alpha = 0.01 if case.function == "leaky_relu" else SELU_ALPHA
-    names = {"x": inp.x, "g": inp.g, "alpha": np.asarray(alpha, inp.dtype),
-             "scale": np.asarray(SELU_SCALE, inp.dtype)}
-    if "y" in expr:
-        names["y"] = inp.y(case)
-    names = {k: v for k, v in names.items() if re.search(r"\b%s\b" % k, expr)}
-    o = inp.o
-    return ("numexpr.evaluate(%r, out=o)" % expr,
-            lambda: ne.evaluate(expr, local_dict=names, out=o))
-
-
-def _torch(case, inp):
-    """PyTorch CPU on the same memory (torch.from_numpy), autograd-free kernels. Allocates."""
-    torch = optional_module("torch")
-    F = sys.modules["torch.nn.functional"]
-    A = torch.ops.aten
-    f, p = case.function, case.pass_
-    x, g = inp.shaped(case, inp.x), inp.shaped(case, inp.g)
-    tx, tg = inp.tensor(x), inp.tensor(g)
-    ty = inp.tensor(inp.y(case)) if p == "backward(y)" else None
-    key = (f, p)
-    if f == "prelu":
-        tw = inp.tensor(inp.weight)
-        if p == "forward":
-            return "F.prelu(x, w)", lambda: F.prelu(tx, tw)
-        if p == "backward(x)":
-            tw_b = tw.reshape(PRELU_CHANNELS, 1)
-
-            def prelu_backward():
-                gx, gw = A._prelu_kernel_backward(tg, tx, tw_b)
-                return gx, gw.sum((0, 2))
-            return "aten._prelu_kernel_backward(g, x, w) + sum for grad_w", prelu_backward
-        return None
-    if f in ("softmax", "log_softmax"):
-        dim = case.axis
-        if p == "forward":
-            fn = getattr(F, f)
-            return "F.%s(x, dim=%d)" % (f, dim), lambda: fn(tx, dim=dim)
-        op = getattr(A, "_%s_backward_data" % f)
-        tdtype = tx.dtype
-        return ("aten._%s_backward_data(g, y, %d)" % (f, dim),
-                lambda: op(tg, ty, dim, tdtype))
-    table = {
-        ("identity", "forward"): ("x.clone()", lambda: tx.clone()),
-        ("relu", "forward"): ("F.relu(x)", lambda: F.relu(tx)),
-        ("relu", "backward(x)"): ("aten.threshold_backward(g, x, 0)",
-                                  lambda: A.threshold_backward(tg, tx, 0)),
-        ("relu", "backward(y)"): ("aten.threshold_backward(g, y, 0)",
-                                  lambda: A.threshold_backward(tg, ty, 0)),
-        ("leaky_relu", "forward"): ("F.leaky_relu(x, 0.01)", lambda: F.leaky_relu(tx, 0.01)),
-        ("leaky_relu", "backward(x)"): ("aten.leaky_relu_backward(g, x, 0.01, False)",
-                                        lambda: A.leaky_relu_backward(tg, tx, 0.01, False)),
-        ("leaky_relu", "backward(y)"): ("aten.leaky_relu_backward(g, y, 0.01, True)",
-                                        lambda: A.leaky_relu_backward(tg, ty, 0.01, True)),
-        ("elu", "forward"): ("F.elu(x)", lambda: F.elu(tx)),
-        ("elu", "backward(x)"): ("aten.elu_backward(g, 1, 1, 1, False, x)",
-                                 lambda: A.elu_backward(tg, 1.0, 1.0, 1.0, False, tx)),
-        ("elu", "backward(y)"): ("aten.elu_backward(g, 1, 1, 1, True, y)",
-                                 lambda: A.elu_backward(tg, 1.0, 1.0, 1.0, True, ty)),
-        ("selu", "forward"): ("F.selu(x)", lambda: F.selu(tx)),
-        ("selu", "backward(x)"): (
-            "aten.elu_backward(g, alpha, scale, 1, False, x)",
-            lambda: A.elu_backward(tg, SELU_ALPHA, SELU_SCALE, 1.0, False, tx)),
-        ("selu", "backward(y)"): (
-            "aten.elu_backward(g, alpha, scale, 1, True, y)",
-            lambda: A.elu_backward(tg, SELU_ALPHA, SELU_SCALE, 1.0, True, ty)),
-        ("sigmoid", "forward"): ("torch.sigmoid(x)", lambda: torch.sigmoid(tx)),
-        ("sigmoid", "backward(y)"): ("aten.sigmoid_backward(g, y)",
-                                     lambda: A.sigmoid_backward(tg, ty)),
-        ("tanh", "forward"): ("torch.tanh(x)", lambda: torch.tanh(tx)),
-        ("tanh", "backward(y)"): ("aten.tanh_backward(g, y)", lambda: A.tanh_backward(tg, ty)),
-    }
-    return table.get(key)
+def _from_data(competitor):
+    """The maker of a competitor whose calls are the rows' benchmark data."""
+    def make(case, inp):
+        entry = bench_data(case.row).get((competitor, case.pass_))
+        if entry is None:
+            return None
+        return compile_entry(entry, namespace(case, inp, competitor), competitor)
+    return make
 
 
 _MAKERS = {
     "fastact_out": lambda case, inp: _fastact(case, inp, out=True),
     "fastact": lambda case, inp: _fastact(case, inp, out=False),
     "reference": _reference,
-    "numpy": _numpy,
-    "scipy": _scipy,
-    "numexpr": _numexpr,
-    "torch": _torch,
 }
+_MAKERS.update({c: _from_data(c) for c in DATA_COMPETITORS})
 
 
 def baselines(inp):

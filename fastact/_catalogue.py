@@ -10,7 +10,8 @@ benchmarks all import it. From each row come:
   and ``get()`` / ``available()`` (``_objects.py``), the reference registry;
 * the tests (parametrized over ``ROWS``) and the benchmarks (``fastact bench``, pytest-bench,
   ``bench/targets.py``, ``bench/accuracy.py``, ``bench/fingerprint.py``);
-* README's API table (``python -m fastact._catalogue``).
+* README's API and accuracy tables (``python fastact/_catalogue.py README.md`` rewrites them;
+  tests/test_catalogue.py fails while they are out of date).
 
 Adding a function: docs/adding-a-function.md.
 """
@@ -95,15 +96,15 @@ class Row:
     bounds          {pass: ULP bound} of the float32 and float64 results against the exact
                     value ('backward' covers both backward passes)
     torch           the PyTorch equivalent, as text (torch.nn.functional as F)
-    torch_call      (F name, {our param: torch keyword or positional index}) for the oracle
-                    tests and benchmarks, or None
+    bench           the benchmarks' competitors and targets of the row (see BENCH_KEYS below);
+                    a row without them is still benchmarked against fastact.reference
     cls             the class name of the activation object
     aliases         other names get() and the module accept
     """
 
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
-                 own_backward=True, prepare=False, bounds=None, torch_call=None, aliases=(),
+                 own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
                  passes=PASSES):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
@@ -111,7 +112,7 @@ class Row:
         self.cost, self.memory_passes, self.tail = cost, tuple(memory_passes), tuple(tail)
         self.own_backward, self.prepare = own_backward, prepare
         self.bounds = dict(bounds or {})
-        self.torch_call = torch_call
+        self.bench = dict(bench or {})
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "exp")
@@ -192,12 +193,71 @@ class Row:
         return (self.name, self.name + "_backward")
 
 
-def _alpha_y_rule(fn):
+BENCH_KEYS = """The keys of Row.bench, read by fastact._bench (fastact bench, pytest bench,
+bench/targets.py, bench/accuracy.py).
+
+
+Keys and values
+---------------
+(competitor, pass): (label, expression) or (label, expression, errstate)
+    competitor: "numpy", "scipy", "numexpr" or "torch" (a column of ``fastact bench`` and a
+    member of the pytest-benchmark groups); pass: "forward", "derivative", "backward(x)" or
+    "backward(y)" (the benchmark's pass names). The expression is evaluated once into a
+    function (``eval("lambda: " + expression, namespace)``) that is then timed; it returns the
+    result (a tuple of arrays for a pass with two results). Multi-step ufunc sequences are a
+    tuple expression whose last item is the result: ``(np.negative(x, out=o), ...)[-1]``.
+    errstate: a dict of ``np.errstate`` keywords the call runs under (e.g. {"over": "ignore"}).
+    label: the text shown for the call; None: the expression itself. ``{axis}`` in a label is
+    replaced by the axis of the case.
+    numexpr: the expression is a numexpr string, run as ``ne.evaluate(expression,
+    local_dict=<the namespace's arrays it names>, out=o)``; label None: "numexpr.evaluate(
+    '<expression>', out=o)".
+("torch_out", pass): (label, expression)
+    PyTorch writing into the preallocated output ``to``, the competitor of bench/targets.py's
+    rows against PyTorch (without it they use the ("torch", pass) entry, which allocates).
+("target", pass): (float32 target, float64 target)
+    the speed target of bench/targets.py: fastact at least this many times PyTorch's speed on
+    the pass (1 thread). Only for passes that are not memory-bound (``row.memory_bound``): the
+    memory-bound ones are held to np.copyto / np.multiply instead. Which passes of a row get a
+    row against PyTorch follows from the table (an 'exp' row's pass that is not memory-bound,
+    with a PyTorch entry); without a number here its target is 1.
+("overhead", pass): (label, expression)
+    bench/targets.py's 16-element rows: the NumPy call (in place, evaluated by timeit with x, g,
+    y2 and np) whose call time fastact's in-place call of that pass must not exceed (a row
+    without such an entry has no 16-element row).
+("mpmath", pass): (label, expression)
+    the exact value at one point, for ``bench/accuracy.py --validate-reference``, evaluated
+    with mpmath at 256 bits (forward and derivative).
+("constants", None): {name: decimal string}
+    named constants of the formulas (those that are not parameters of the row), put into the
+    namespace like the parameters.
+
+The namespace of an expression
+------------------------------
+np, dtype (a NumPy dtype), axis (the axis of an 'axis' row's case, else None);
+x, g, o: the input, the gradient and the preallocated output, in the case's layout (1-D for
+    elementwise rows, (n/1024, 16, 64) for 'per_channel' rows, 2-D for 'axis' rows);
+y: the forward output of x (only for backward(y)); w: the per-channel weights ('per_channel');
+the row's parameters (at their defaults) and ("constants", None) by name: scalars of the data's
+    dtype (numexpr: 0-d arrays of that dtype, so float32 stays float32; mpmath: mpf);
+scipy: special = scipy.special;  numexpr: ne = numexpr;
+torch: torch, F = torch.nn.functional, A = torch.ops.aten; tx, tg, ty, to, tw: torch tensors
+    sharing the memory of x, g, y, o, w (torch.from_numpy); tw_col: tw as a column (channels, 1);
+    tdtype: tx.dtype;
+mpmath: mp (mpmath.mp), x (an mpf)."""
+
+
+def _alpha_y_rule():
     return Rule("alpha", ">=", 0.0,
                 "alpha: backward from y= needs alpha >= 0 (got %(alpha)r): with a negative "
                 "alpha the output y does not determine the input's sign; pass x= instead",
                 when="y")
 
+
+# constants of the formulas, for the benchmark expressions (Row.bench)
+_SELU = {"scale": "1.0507009873554804934193349852946",
+         "alpha": "1.6732632423543772848170429916717"}
+_SELU_ALPHA, _SELU_SCALE = "1.6732632423543772", "1.0507009873554805"
 
 EXACT_BOUNDS = {"forward": 0, "derivative": 0, "backward": 0}
 SMOOTH_BOUNDS = {"forward": 2, "derivative": 4, "backward": 4}
@@ -206,56 +266,222 @@ ROWS = (
     Row("identity", "elementwise", "x",
         derivative="1 (NaN where x is NaN)", backward_y="1",
         cls="Identity", torch="x (torch.nn.Identity)", aliases=("linear",),
-        bounds=EXACT_BOUNDS),
+        bounds=EXACT_BOUNDS,
+        bench={
+            ("numpy", "forward"): ("np.copyto(o, x)", "(np.copyto(o, x), o)[1]"),
+            ("torch", "forward"): ("x.clone()", "tx.clone()"),
+        }),
     Row("relu", "elementwise", "max(x, 0); NaN stays NaN",
         derivative="1 if x > 0 else 0 (0 at x = 0, the left branch)",
         backward_y="1 where y > 0",
-        cls="ReLU", torch="F.relu(x)", torch_call=("relu", {}), bounds=EXACT_BOUNDS),
+        cls="ReLU", torch="F.relu(x)", bounds=EXACT_BOUNDS,
+        bench={
+            ("numpy", "forward"): (None, "np.maximum(x, 0, out=o)"),
+            # differ from fastact only for NaN input (x > 0 is False for NaN)
+            ("numpy", "derivative"): (None, "np.greater(x, 0, out=o)"),
+            ("numpy", "backward(x)"): (None, "np.multiply(g, x > 0, out=o)"),
+            ("numpy", "backward(y)"): (None, "np.multiply(g, y > 0, out=o)"),
+            ("numexpr", "forward"): (None, "where(x > 0, x, 0)"),
+            ("numexpr", "backward(x)"): (None, "where(x > 0, g, 0)"),
+            ("numexpr", "backward(y)"): (None, "where(y > 0, g, 0)"),
+            ("torch", "forward"): ("F.relu(x)", "F.relu(tx)"),
+            ("torch", "backward(x)"): ("aten.threshold_backward(g, x, 0)",
+                                       "A.threshold_backward(tg, tx, 0)"),
+            ("torch", "backward(y)"): ("aten.threshold_backward(g, y, 0)",
+                                       "A.threshold_backward(tg, ty, 0)"),
+            ("overhead", "forward"): (None, "np.maximum(x, 0, out=x)"),
+        }),
     Row("leaky_relu", "elementwise", "x if x >= 0 else alpha * x",
         derivative="1 if x > 0 else alpha (alpha at x = 0)",
         backward_y="y has the sign of x (alpha >= 0)",
         params=(Param("alpha", 0.01, "the slope for x < 0",
                       samples=(0.01, 0.3, 1.0, 1000.0, 2.0 ** -30, -0.5)),),
-        rules=(_alpha_y_rule("leaky_relu"),),
+        rules=(_alpha_y_rule(),),
         cls="LeakyReLU", torch="F.leaky_relu(x, negative_slope=alpha)",
-        torch_call=("leaky_relu", {"alpha": "negative_slope"}),
-        bounds={"forward": 1, "derivative": 0, "backward": 1}),
+        bounds={"forward": 1, "derivative": 0, "backward": 1},
+        bench={
+            ("numpy", "forward"): ("np.maximum(x, np.multiply(x, 0.01, out=o), out=o)",
+                                   "np.maximum(x, np.multiply(x, alpha, out=o), out=o)"),
+            ("numexpr", "forward"): (None, "where(x >= 0, x, alpha * x)"),
+            ("torch", "forward"): ("F.leaky_relu(x, 0.01)", "F.leaky_relu(tx, 0.01)"),
+            ("torch", "backward(x)"): ("aten.leaky_relu_backward(g, x, 0.01, False)",
+                                       "A.leaky_relu_backward(tg, tx, 0.01, False)"),
+            ("torch", "backward(y)"): ("aten.leaky_relu_backward(g, y, 0.01, True)",
+                                       "A.leaky_relu_backward(tg, ty, 0.01, True)"),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+        }),
     Row("elu", "elementwise", "x if x > 0 else alpha * expm1(x)",
         derivative="1 if x > 0 else alpha * exp(x) (alpha at x = 0)",
         backward_y="elu'(x) = y + alpha for y <= 0 (alpha >= 0)",
         params=(Param("alpha", 1.0, "the saturation value for x -> -inf is -alpha",
                       samples=(0.01, 0.3, 1.0, 1000.0, 2.0 ** -30, -0.5)),),
-        rules=(_alpha_y_rule("elu"),),
+        rules=(_alpha_y_rule(),),
         cost="exp", tail=("derivative", "backward_x"), prepare=True,
-        cls="ELU", torch="F.elu(x, alpha=alpha)", torch_call=("elu", {"alpha": "alpha"}),
-        bounds=SMOOTH_BOUNDS),
+        cls="ELU", torch="F.elu(x, alpha=alpha)",
+        bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numexpr", "forward"): (None, "where(x > 0, x, expm1(x))"),
+            ("numexpr", "derivative"): (None, "where(x > 0, 1, exp(x))"),
+            ("numexpr", "backward(y)"): (None, "where(y > 0, g, g * (y + 1))"),
+            ("torch", "forward"): ("F.elu(x)", "F.elu(tx)"),
+            ("torch", "backward(x)"): ("aten.elu_backward(g, 1, 1, 1, False, x)",
+                                       "A.elu_backward(tg, 1.0, 1.0, 1.0, False, tx)"),
+            ("torch", "backward(y)"): ("aten.elu_backward(g, 1, 1, 1, True, y)",
+                                       "A.elu_backward(tg, 1.0, 1.0, 1.0, True, ty)"),
+            ("torch_out", "forward"): ("aten.elu.out(x, 1, 1, 1, out=o)",
+                                       "A.elu.out(tx, 1.0, 1, 1, out=to)"),
+            ("torch_out", "backward(x)"): (
+                "aten.elu_backward.grad_input(g, 1, 1, 1, False, x, grad_input=o)",
+                "A.elu_backward.grad_input(tg, 1.0, 1, 1, False, tx, grad_input=to)"),
+            ("target", "forward"): (5.0, 3.0),
+            ("target", "backward(x)"): (2.5, 2.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("mpmath", "forward"): (None, "x if x > 0 else alpha * mp.expm1(x)"),
+            ("mpmath", "derivative"): (None, "mp.mpf(1) if x > 0 else alpha * mp.exp(x)"),
+        }),
     Row("selu", "elementwise",
         "scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507009873554805, "
         "alpha = 1.6732632423543772",
         derivative="scale if x > 0 else scale * alpha * exp(x)",
         backward_y="selu'(x) = y + scale * alpha for y <= 0",
         cost="exp", tail=("derivative", "backward_x"),
-        cls="SELU", torch="F.selu(x)", torch_call=("selu", {}), bounds=SMOOTH_BOUNDS),
+        cls="SELU", torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
+        bench={
+            ("constants", None): _SELU,
+            ("numexpr", "forward"): (None, "scale * where(x > 0, x, alpha * expm1(x))"),
+            ("torch", "forward"): ("F.selu(x)", "F.selu(tx)"),
+            ("torch", "backward(x)"): (
+                "aten.elu_backward(g, alpha, scale, 1, False, x)",
+                "A.elu_backward(tg, %s, %s, 1.0, False, tx)" % (_SELU_ALPHA, _SELU_SCALE)),
+            ("torch", "backward(y)"): (
+                "aten.elu_backward(g, alpha, scale, 1, True, y)",
+                "A.elu_backward(tg, %s, %s, 1.0, True, ty)" % (_SELU_ALPHA, _SELU_SCALE)),
+            ("torch_out", "forward"): (
+                "aten.elu.out(x, alpha, scale, 1, out=o)",
+                "A.elu.out(tx, %s, %s, 1, out=to)" % (_SELU_ALPHA, _SELU_SCALE)),
+            ("torch_out", "backward(x)"): (
+                "aten.elu_backward.grad_input(g, alpha, scale, 1, False, x, grad_input=o)",
+                "A.elu_backward.grad_input(tg, %s, %s, 1, False, tx, grad_input=to)"
+                % (_SELU_ALPHA, _SELU_SCALE)),
+            ("target", "forward"): (5.0, 3.0),
+            ("target", "backward(x)"): (2.5, 2.0),
+            ("overhead", "derivative"): (None, "np.tanh(x, out=x)"),
+            ("mpmath", "forward"): (None, "scale * (x if x > 0 else alpha * mp.expm1(x))"),
+            ("mpmath", "derivative"): (None, "scale * (1 if x > 0 else alpha * mp.exp(x))"),
+        }),
     Row("sigmoid", "elementwise", "1 / (1 + exp(-x)), overflow-free for every x",
         derivative="sigmoid(x) * sigmoid(-x), accurate for every x",
         backward_y="sigmoid'(x) = y * (1 - y)",
         cost="exp", tail=("forward", "derivative", "backward_x"),
-        cls="Sigmoid", torch="torch.sigmoid(x)", torch_call=("sigmoid", {}),
-        bounds=SMOOTH_BOUNDS),
+        cls="Sigmoid", torch="torch.sigmoid(x)",
+        bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numpy", "forward"): (
+                "1 / (1 + np.exp(-x)), ufuncs into o",
+                "(np.negative(x, out=o), np.exp(o, out=o), np.add(o, 1, out=o),"
+                " np.reciprocal(o, out=o))[-1]",
+                {"over": "ignore"}),
+            ("numpy", "backward(y)"): (
+                "g * y * (1 - y), ufuncs into o",
+                "(np.subtract(1, y, out=o), np.multiply(o, y, out=o), np.multiply(o, g, out=o))[-1]"),
+            ("scipy", "forward"): ("scipy.special.expit(x, out=o)", "special.expit(x, out=o)"),
+            ("numexpr", "forward"): (None, "1 / (1 + exp(-x))"),
+            ("numexpr", "backward(y)"): (None, "g * y * (1 - y)"),
+            ("torch", "forward"): ("torch.sigmoid(x)", "torch.sigmoid(tx)"),
+            ("torch", "backward(y)"): ("aten.sigmoid_backward(g, y)", "A.sigmoid_backward(tg, ty)"),
+            ("torch_out", "forward"): ("torch.sigmoid(x, out=o)", "torch.sigmoid(tx, out=to)"),
+            ("target", "forward"): (2.5, 2.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
+            ("mpmath", "forward"): (None, "1 / (1 + mp.exp(-x))"),
+            ("mpmath", "derivative"): (None, "mp.exp(-x) / (1 + mp.exp(-x)) ** 2"),
+        }),
     Row("tanh", "elementwise", "tanh(x)",
         derivative="1 - tanh(x)^2 = sech(x)^2, accurate for every x",
         backward_y="tanh'(x) = 1 - y^2",
         cost="exp", tail=("derivative", "backward_x"),
-        cls="Tanh", torch="torch.tanh(x)", torch_call=("tanh", {}), bounds=SMOOTH_BOUNDS),
+        cls="Tanh", torch="torch.tanh(x)", bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numpy", "forward"): (None, "np.tanh(x, out=o)"),
+            ("numpy", "derivative"): (
+                "1 - np.tanh(x)**2, ufuncs into o",
+                "(np.tanh(x, out=o), np.square(o, out=o), np.subtract(1, o, out=o))[-1]"),
+            ("numpy", "backward(x)"): (
+                "g * (1 - np.tanh(x)**2), ufuncs into o",
+                "(np.tanh(x, out=o), np.square(o, out=o), np.subtract(1, o, out=o),"
+                " np.multiply(o, g, out=o))[-1]"),
+            ("numpy", "backward(y)"): (
+                "g * (1 - y * y), ufuncs into o",
+                "(np.square(y, out=o), np.subtract(1, o, out=o), np.multiply(o, g, out=o))[-1]"),
+            ("numexpr", "forward"): (None, "tanh(x)"),
+            ("numexpr", "derivative"): (None, "1 - tanh(x)**2"),
+            ("numexpr", "backward(y)"): (None, "g * (1 - y * y)"),
+            ("torch", "forward"): ("torch.tanh(x)", "torch.tanh(tx)"),
+            ("torch", "backward(y)"): ("aten.tanh_backward(g, y)", "A.tanh_backward(tg, ty)"),
+            ("torch_out", "forward"): ("torch.tanh(x, out=o)", "torch.tanh(tx, out=to)"),
+            ("target", "forward"): (5.0, 3.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("overhead", "backward(x)"): (None, "np.multiply(g, x, out=x)"),
+            ("mpmath", "forward"): (None, "mp.tanh(x)"),
+            ("mpmath", "derivative"): (None, "mp.sech(x) ** 2"),
+        }),
     Row("prelu", "per_channel", "x if x >= 0 else weight[c] * x, c the index along `axis`",
         derivative="1 if x > 0 else weight[c]",
-        cls="PReLU", torch="F.prelu(x, weight)", bounds={"forward": 1, "derivative": 0}),
+        cls="PReLU", torch="F.prelu(x, weight)",
+        bounds={"forward": 1, "derivative": 0, "backward": 1},
+        bench={
+            ("torch", "forward"): ("F.prelu(x, w)", "F.prelu(tx, tw)"),
+            ("torch", "backward(x)"): (
+                "aten._prelu_kernel_backward(g, x, w) + sum for grad_w",
+                "((r := A._prelu_kernel_backward(tg, tx, tw_col))[0], r[1].sum((0, 2)))"),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+        }),
     Row("softmax", "axis", "exp(x - max) / sum(exp(x - max)) along `axis`",
         derivative="vector-Jacobian product y * (grad - sum(grad * y))",
-        cls="Softmax", torch="F.softmax(x, dim=axis)", cost="exp"),
+        cls="Softmax", torch="F.softmax(x, dim=axis)", cost="exp",
+        bench={
+            ("numpy", "forward"): (
+                "e = np.exp(x - x.max(axis)); e / e.sum(axis), into o",
+                "(np.subtract(x, x.max(axis=axis, keepdims=True), out=o), np.exp(o, out=o),"
+                " np.divide(o, o.sum(axis=axis, keepdims=True), out=o))[-1]"),
+            ("numpy", "backward(y)"): (
+                "y * (g - (g * y).sum(axis)), into o",
+                "(np.multiply(g, y, out=o), np.subtract(g, o.sum(axis=axis, keepdims=True), out=o),"
+                " np.multiply(o, y, out=o))[-1]"),
+            ("scipy", "forward"): ("scipy.special.softmax(x, axis={axis})",
+                                   "special.softmax(x, axis=axis)"),
+            ("torch", "forward"): ("F.softmax(x, dim={axis})", "F.softmax(tx, dim=axis)"),
+            ("torch", "backward(y)"): ("aten._softmax_backward_data(g, y, {axis})",
+                                       "A._softmax_backward_data(tg, ty, axis, tdtype)"),
+            ("torch_out", "forward"): ("aten._softmax.out(x, {axis}, False, out=o)",
+                                       "A._softmax.out(tx, axis, False, out=to)"),
+            ("target", "forward"): (2.0, 2.0),
+            ("overhead", "forward"): (None, "np.exp(x, out=x)"),
+            ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
+        }),
     Row("log_softmax", "axis", "x - max - log(sum(exp(x - max))) along `axis`",
         derivative="vector-Jacobian product grad - exp(y) * sum(grad)",
-        cls="LogSoftmax", torch="F.log_softmax(x, dim=axis)", cost="exp"),
+        cls="LogSoftmax", torch="F.log_softmax(x, dim=axis)", cost="exp",
+        bench={
+            ("numpy", "forward"): (
+                "s = x - x.max(axis); s - np.log(np.exp(s).sum(axis)), into o",
+                "(np.subtract(x, x.max(axis=axis, keepdims=True), out=o),"
+                " np.subtract(o, np.log(np.exp(o).sum(axis=axis, keepdims=True)), out=o))[-1]"),
+            ("numpy", "backward(y)"): (
+                "g - np.exp(y) * g.sum(axis), into o",
+                "(np.exp(y, out=o), np.multiply(o, g.sum(axis=axis, keepdims=True), out=o),"
+                " np.subtract(g, o, out=o))[-1]"),
+            ("scipy", "forward"): ("scipy.special.log_softmax(x, axis={axis})",
+                                   "special.log_softmax(x, axis=axis)"),
+            ("torch", "forward"): ("F.log_softmax(x, dim={axis})", "F.log_softmax(tx, dim=axis)"),
+            ("torch", "backward(y)"): ("aten._log_softmax_backward_data(g, y, {axis})",
+                                       "A._log_softmax_backward_data(tg, ty, axis, tdtype)"),
+            ("torch_out", "forward"): ("aten._log_softmax.out(x, {axis}, False, out=o)",
+                                       "A._log_softmax.out(tx, axis, False, out=to)"),
+            ("target", "forward"): (2.0, 2.0),
+            ("overhead", "forward"): (None, "np.exp(x, out=x)"),
+            ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
+        }),
 )
 
 BY_NAME = {r.name: r for r in ROWS}
@@ -277,21 +503,69 @@ def rows(kind=None):
     return tuple(r for r in ROWS if kind is None or r.kind == kind)
 
 
+def _md(text):
+    return (text or "").replace("|", "\\|")
+
+
 def api_table():
-    """README's API table (markdown), one line per function family."""
-    lines = ["| function | parameters | forward | derivative | PyTorch |",
-             "|---|---|---|---|---|"]
+    """README's API table (markdown), one line per function."""
+    lines = ["| function | parameters | forward | derivative | backward from `y=` | PyTorch |",
+             "|---|---|---|---|---|---|"]
     for r in ROWS:
         params = ", ".join("`%s=%r`" % (p.name, p.default) if not p.required else "`%s`" % p.name
                            for p in r.params)
-        names = ", ".join("`%s`" % n for n in r.public_names())
-        if r.aliases:
-            names += " (alias: %s)" % ", ".join("`%s`" % a for a in r.aliases)
-        lines.append("| %s | %s | %s | %s | `%s` |" % (
-            names, params or "", r.summary.replace("|", "\\|"),
-            (r.derivative or "").replace("|", "\\|"), r.torch))
+        name = "`%s`" % r.name + (" (alias %s)" % ", ".join("`%s`" % a for a in r.aliases)
+                                  if r.aliases else "")
+        if r.kind == "per_channel":
+            params = "`weight`, `axis=1`"
+        elif r.kind == "axis":
+            params = "`axis=-1`"
+        y = _md(r.backward_y) if r.takes_y else ("always (`y=` keyword-only)"
+                                                 if r.kind == "axis" else "")
+        lines.append("| %s | %s | %s | %s | %s | `%s` |" % (
+            name, params, _md(r.summary), _md(r.derivative), y, r.torch))
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m fastact._catalogue: README's API table
-    print(api_table())
+def _ulp(n):
+    return "exact" if n == 0 else "≤ %g ULP" % n
+
+
+def bounds_table():
+    """README's accuracy table: the bounds the tests enforce, per function."""
+    lines = ["| function | forward | derivative | backward |", "|---|---|---|---|"]
+    for r in ROWS:
+        if r.kind == "axis":
+            lines.append("| `%s` | 4 ULP plus the sum's `n·eps` | | as stated in "
+                         "`tests/test_softmax.py` |" % r.name)
+            continue
+        b = r.bounds
+        lines.append("| `%s` | %s | %s | %s |" % (
+            r.name, _ulp(b["forward"]), _ulp(b["derivative"]),
+            _ulp(b["backward"])))
+    return "\n".join(lines)
+
+
+BLOCKS = {"api-table": api_table, "bounds-table": bounds_table}
+
+
+def render_readme(text):
+    """text with every generated block (<!-- NAME:start --> ... <!-- NAME:end -->) rewritten."""
+    for name, make in BLOCKS.items():
+        start, end = "<!-- %s:start -->" % name, "<!-- %s:end -->" % name
+        i, j = text.index(start) + len(start), text.index(end)
+        text = text[:i] + "\n" + make() + "\n" + text[j:]
+    return text
+
+
+if __name__ == "__main__":  # python fastact/_catalogue.py README.md: regenerate its tables
+    import sys
+
+    path = sys.argv[1] if len(sys.argv) > 1 else "README.md"
+    with open(path, encoding="utf-8") as f:
+        old = f.read()
+    new = render_readme(old)
+    if new != old:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new)
+    print("%s: %s" % (path, "updated" if new != old else "up to date"))

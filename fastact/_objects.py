@@ -162,13 +162,12 @@ ALIASES = dict(_catalogue.ALIASES)
 
 
 def available():
-    """The names `get` accepts, in catalogue order (besides the aliases, e.g. 'linear' for
-    'identity')."""
+    """The names `get` accepts, in catalogue order (besides the aliases)."""
     return list(CLASSES)
 
 
 def get(name, **params):
-    """The activation object for `name` with `params`, e.g. get('leaky_relu', alpha=0.2).
+    """The activation object for `name` with `params`, e.g. get('softmax', axis=0).
 
     An Activation passed as `name` is returned as it is.
     """

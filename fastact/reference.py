@@ -237,5 +237,17 @@ def log_softmax_backward(grad, *, y, axis=-1):
     return grad - np.exp(y) * np.sum(grad, axis=axis, keepdims=True)
 
 
+def get(name):
+    """The reference function of a public name or alias (``reference.get("tanh_backward")``)."""
+    from fastact import _catalogue
+
+    for row in _catalogue.ROWS:
+        for alias in (row.name,) + row.aliases:
+            if name in [alias + n[len(row.name):] for n in row.public_names()]:
+                return globals()[name]
+    raise ValueError("name: unknown function %r; fastact.reference has %s"
+                     % (name, ", ".join(__all__)))
+
+
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("np",)]
 __all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA")]

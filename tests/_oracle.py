@@ -10,8 +10,8 @@ from the formulas) one precision up and rounds the result once to the data's dty
 
 Every ndarray argument is upcast (x, grad, y, weight) exactly as given: the backward-from-y
 oracle uses the y it is handed, never a recomputed one. Python scalars stay Python floats,
-except alpha, which is first rounded to the data's dtype, as fastact (and NumPy and PyTorch)
-use it.
+except the parameters (alpha, ...), which are first rounded to the data's dtype, as fastact (and
+NumPy and PyTorch) use them.
 
 One refinement: SELU's y form is ``grad * (y + scale*alpha)``, which cancels when y is close
 to -scale*alpha. The wide reference rounds the constant scale*alpha to the wide type (an
@@ -27,8 +27,9 @@ the dtype (for the largest finite value: the spacing of its binade), floored at 
 units of the smallest normal's spacing). NaN must match NaN at the same positions, infinities
 must match exactly (an error of inf otherwise), and +0 and -0 compare equal.
 
-Bounds (fastact spec): identity, relu exact (0 ULP); leaky_relu, prelu <= 1 ULP; elu, selu,
-sigmoid, tanh forward <= 2 ULP; every derivative and backward <= 4 ULP.
+Bounds: the catalogue's (fastact/_catalogue.py, Row.bounds), e.g. identity, relu exact (0 ULP);
+leaky_relu, prelu <= 1 ULP; the exp-based functions forward <= 2 ULP, derivative and backward
+<= 4 ULP.
 """
 import math
 from fractions import Fraction
@@ -36,6 +37,7 @@ from fractions import Fraction
 import numpy as np
 
 import fastact
+from fastact import _catalogue as catalogue
 from fastact import reference
 
 F32 = np.dtype(np.float32)
@@ -51,26 +53,38 @@ SELU_SCALE_STR = "1.0507009873554804934193349852946"
 SELU_ALPHA_STR = "1.6732632423543772848170429916717"
 SELU_SCALE_ALPHA_EXACT = Fraction(SELU_SCALE_STR) * Fraction(SELU_ALPHA_STR)
 
-ELEMENTWISE = ("identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh")
+# Every elementwise function of the catalogue, and its promised bounds (the table's).
+ELEMENTWISE = tuple(r.name for r in catalogue.rows("elementwise"))
 PASSES = ("forward", "derivative", "backward_x", "backward_y")
-HAS_ALPHA = ("leaky_relu", "elu")
-
-# Bounds in ULPs, per function and pass (the spec's table).
-FORWARD_ULP = {
-    "identity": 0, "relu": 0, "leaky_relu": 1, "elu": 2, "selu": 2, "sigmoid": 2, "tanh": 2,
-}
-DERIVATIVE_ULP = 4  # every derivative and backward
-PRELU_ULP = 1
+HAS_ALPHA = tuple(r.name for r in catalogue.rows("elementwise") if "alpha" in r.param_names)
+PRELU_ULP = catalogue.row("prelu").bound("forward")
 
 
 def bound(name, pass_):
-    """The spec's ULP bound for an elementwise function and pass."""
-    if pass_ == "forward":
-        return FORWARD_ULP[name]
-    if name in ("identity", "relu"):
-        # f' is exactly 0 or 1 (or NaN) and grad * f' is exact: the spec's "exact" for these two.
-        return 0
-    return DERIVATIVE_ULP
+    """The catalogue's ULP bound for an elementwise function and pass."""
+    return catalogue.row(name).bound(pass_)
+
+
+def params_for(name):
+    """A representative set of non-default parameters of a function (the catalogue's)."""
+    return catalogue.row(name).example_params()
+
+
+def param_sets(name, pass_=None):
+    """The parameter sets the tests sweep for a function and pass: the catalogue's samples, and
+    0 for every parameter the rules allow it for; those its rules allow (for the pass)."""
+    row = catalogue.row(name)
+    sets = list(row.sample_params())
+    for p in row.params:
+        s = dict(sets[0], **{p.name: 0.0})
+        if s not in sets:
+            sets.append(s)
+    rules = [r for r in row.rules if r.when == "always" or pass_ == "backward_y"]
+    return [s for s in sets if all(r.holds(s) for r in rules)]
+
+
+def passes_of(name):
+    return catalogue.row(name).passes
 
 
 def dtype_of(*args):
@@ -134,9 +148,12 @@ def oracle(name, *args, **kwargs):
     wide = WIDER[dtype]
     up_args = [_up(a, wide) for a in args]
     up_kwargs = {k: _up(v, wide) for k, v in kwargs.items()}
-    if isinstance(kwargs.get("alpha"), (int, float)):  # alpha is rounded to the data's dtype
-        with np.errstate(all="ignore"):
-            up_kwargs["alpha"] = float(np.asarray(kwargs["alpha"], dtype=dtype))
+    base = name.replace("_derivative", "").replace("_backward", "")
+    params = catalogue.row(base).param_names if base in catalogue.BY_NAME else ()
+    for k, v in kwargs.items():  # parameters are rounded to the data's dtype
+        if k in params and isinstance(v, (int, float)) and not isinstance(v, bool):
+            with np.errstate(all="ignore"):
+                up_kwargs[k] = float(np.asarray(v, dtype=dtype))
     with np.errstate(all="ignore"):
         r = getattr(reference, name)(*up_args, **up_kwargs)
     return _round(r, dtype)

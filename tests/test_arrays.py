@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 import fastact
-from _oracle import DTYPES, ELEMENTWISE, HAS_ALPHA, assert_ulp, bound, grads, mixed_values, oracle
+from _oracle import (
+    DTYPES, ELEMENTWISE, HAS_ALPHA, assert_ulp, bound, grads, mixed_values, oracle, params_for,
+)
 
 DT = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.name)
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -164,7 +166,7 @@ def _noncontig_views(base):
 def test_noncontiguous_inputs(name, pass_, dtype):
     base = mixed_values(60, dtype, seed=9).reshape(3, 4, 5)
     gbase = grads((3, 4, 5), dtype, seed=10)
-    kw = {"alpha": 0.2} if name in HAS_ALPHA else {}
+    kw = params_for(name)
     for label, v in _noncontig_views(base):
         c = np.ascontiguousarray(v)
         for gv in (gbase, _noncontig_views(gbase)[1][1]):
@@ -199,7 +201,7 @@ def test_noncontiguous_prelu_and_softmax(dtype):
 def test_f_out_with_c_inputs(name, pass_, dtype):
     x = mixed_values(60, dtype, seed=13).reshape(3, 4, 5)
     g = grads((3, 4, 5), dtype, seed=14)
-    kw = {"alpha": 0.2} if name in HAS_ALPHA else {}
+    kw = params_for(name)
     want = run(name, pass_, x, g, **kw)
     out = np.full((3, 4, 5), np.nan, dtype, order="F")
     if pass_ in ("forward", "derivative"):

@@ -21,8 +21,7 @@ import pytest
 import fastact
 from fastact._kernels import _dispatch
 
-ELEMENTWISE = ["identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh"]
-HAS_ALPHA = {"leaky_relu", "elu"}
+from _oracle import ELEMENTWISE, params_for
 LEVELS = fastact.config()["isa_available"]
 
 
@@ -54,7 +53,7 @@ def _battery(dtype, n=6000, seed=0):
     out = {}
     with np.errstate(all="ignore"):
         for name in ELEMENTWISE:
-            kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+            kw = params_for(name)
             y = getattr(fastact, name)(x, **kw)
             out[name] = y
             out[name + "'"] = getattr(fastact, name + "_derivative")(x, **kw)
@@ -342,7 +341,7 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     piece = (1 << 20) // itemsize  # 1 MiB pieces: never streamed
     cases = []
     for name in ELEMENTWISE:
-        kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+        kw = params_for(name)
         cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw),
                   (name, "backward_y", kw)]
     if level != LEVELS[-1]:
@@ -376,7 +375,7 @@ def test_narrow_copies_give_the_same_bits(level, dtype, restore_isa, restore_thr
     g[5::1009] = np.array([np.inf, -0.0, np.nan], dtype)[np.arange(g[5::1009].size) % 3]
     cases = []
     for name in ELEMENTWISE:
-        kw = {"alpha": 0.3} if name in HAS_ALPHA else {}
+        kw = params_for(name)
         if name in ("identity", "relu", "leaky_relu"):
             cases += [(name, "forward", kw), (name, "derivative", kw), (name, "backward", kw)]
         cases.append((name, "backward_y", kw))
@@ -398,7 +397,7 @@ def test_one_tail_sends_exactly_its_block_down_the_exact_path(level, dtype, rest
     f32 = dtype == np.float32
     itemsize = np.dtype(dtype).itemsize
     tail_x, tiny_g = (-200.0, 1e-35) if f32 else (-800.0, 1e-305)
-    cases = [(name, {"alpha": 0.3} if name in HAS_ALPHA else {})
+    cases = [(name, params_for(name))
              for name in ("sigmoid", "tanh", "elu", "selu")]
     cases.append(("elu", {"alpha": 1e-12}))  # (every block exact: alpha's exponent < -20)
 

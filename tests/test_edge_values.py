@@ -19,7 +19,7 @@ import fastact
 from _oracle import (
     DTYPES, ELEMENTWISE, HAS_ALPHA, PASSES, SELU_SCALE_ALPHA_EXACT, SELU_SCALE_STR,
     assert_ulp, assert_within, bound, edge_values, elementwise_case, log_softmax_tol, oracle,
-    softmax_tol,
+    param_sets, params_for, softmax_tol,
 )
 
 DT = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.name)
@@ -27,23 +27,17 @@ SELU_SCALE = float(SELU_SCALE_STR)
 SELU_SCALE_ALPHA = float(SELU_SCALE_ALPHA_EXACT)  # correctly rounded to double
 
 
-def _alphas(name, pass_):
-    if name not in HAS_ALPHA:
-        return [None]
-    return [0.2, 1.0, 2.0] + ([] if pass_ == "backward_y" else [-0.5])
-
-
 CASES = [
-    pytest.param(name, pass_, alpha, id="%s-%s%s" % (name, pass_, "" if alpha is None else "-a%g" % alpha))
-    for name in ELEMENTWISE for pass_ in PASSES for alpha in _alphas(name, pass_)
+    pytest.param(name, pass_, params,
+                 id="%s-%s%s" % (name, pass_, "".join("-%s%g" % kv for kv in params.items())))
+    for name in ELEMENTWISE for pass_ in PASSES for params in param_sets(name, pass_)
 ]
 
 
 @DT
-@pytest.mark.parametrize("name,pass_,alpha", CASES)
-def test_edge_values_vs_oracle(name, pass_, alpha, dtype):
+@pytest.mark.parametrize("name,pass_,params", CASES)
+def test_edge_values_vs_oracle(name, pass_, params, dtype):
     x = edge_values(dtype)
-    params = {} if alpha is None else {"alpha": alpha}
     for gval in (1.0, -0.75):
         g = np.full(x.shape, gval, dtype=dtype)
         got, want, inputs = elementwise_case(name, pass_, x, g, params)
@@ -183,7 +177,7 @@ def test_large_finite_values_stay_finite(dtype):
 def test_nan_in_nan_out(name, dtype):
     nan = dtype.type(np.nan)
     x = np.array([nan, 1.0, nan, -1.0], dtype=dtype)
-    params = {"alpha": 0.2} if name in HAS_ALPHA else {}
+    params = params_for(name)
     g = np.ones(4, dtype=dtype)
     fwd = getattr(fastact, name)
     out = [

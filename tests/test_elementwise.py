@@ -19,8 +19,8 @@ same positions, infinities exact, +0 == -0):
 
 Covered: float32 and float64; shapes 0-d, (0,), (1,), (7,), (1000,), (3, 4, 5), (2, 3, 4, 5);
 C and F order and non-contiguous inputs; out=None, a separate out, in place out=x, and for
-backward out=grad and out=y; leaky_relu/elu alphas 0.01, 0.2, 1.0, 2.0 and a negative alpha
-(forward, derivative, backward from x) plus alpha = 0 for the y form.
+backward out=grad and out=y; every parameter set of the catalogue's samples (and 0 where the
+rules allow it), those its rules allow for the y form.
 """
 import numpy as np
 import pytest
@@ -28,22 +28,12 @@ import pytest
 import fastact
 from _oracle import (
     DTYPES, ELEMENTWISE, F64, HAS_ALPHA, HAVE_WIDE_LONGDOUBLE, PASSES, assert_ulp, bound, call,
-    edge_values, elementwise_case, fname, grads, mixed_values, oracle, wide_values,
+    edge_values, elementwise_case, fname, grads, mixed_values, oracle, param_sets, params_for,
+    wide_values,
 )
 
-ALPHAS = (0.01, 0.2, 1.0, 2.0, -0.5, 0.0)
-
-
-def _alphas(name, pass_):
-    if name not in HAS_ALPHA:
-        return [None]
-    if pass_ == "backward_y":
-        return [a for a in ALPHAS if a >= 0]
-    return list(ALPHAS)
-
-
-def _params(alpha):
-    return {} if alpha is None else {"alpha": alpha}
+def _id(params):
+    return "".join("-%s%g" % (k, v) for k, v in sorted(params.items()))
 
 
 def _dtype_param(dtype):
@@ -56,16 +46,16 @@ def _dtype_param(dtype):
 DTYPE_PARAMS = [_dtype_param(d) for d in DTYPES]
 
 SWEEP = [
-    pytest.param(name, pass_, alpha, id="%s-%s%s" % (name, pass_, "" if alpha is None else "-a%g" % alpha))
+    pytest.param(name, pass_, params, id="%s-%s%s" % (name, pass_, _id(params)))
     for name in ELEMENTWISE
     for pass_ in PASSES
-    for alpha in _alphas(name, pass_)
+    for params in param_sets(name, pass_)
 ]
 
 
 @pytest.mark.parametrize("dtype", DTYPE_PARAMS)
-@pytest.mark.parametrize("name,pass_,alpha", SWEEP)
-def test_accuracy_sweep(name, pass_, alpha, dtype):
+@pytest.mark.parametrize("name,pass_,params", SWEEP)
+def test_accuracy_sweep(name, pass_, params, dtype):
     """A wide sample (log-uniform magnitudes up to saturation, normal*4, the mixed set and the
     edge values) within the spec's ULP bound."""
     x = np.concatenate([
@@ -74,7 +64,7 @@ def test_accuracy_sweep(name, pass_, alpha, dtype):
         edge_values(dtype),
     ])
     g = grads(x.shape, dtype, seed=13)
-    got, want, inputs = elementwise_case(name, pass_, x, g, _params(alpha))
+    got, want, inputs = elementwise_case(name, pass_, x, g, params)
     assert_ulp(got, want, bound(name, pass_), inputs, "%s %s %s" % (name, pass_, dtype))
 
 
@@ -84,7 +74,7 @@ def test_dense_interesting_range(name, dtype):
     """A dense grid over [-20, 20] (where every function bends) for every pass."""
     x = np.linspace(-20, 20, 4001).astype(dtype)
     g = grads(x.shape, dtype, seed=3)
-    params = {"alpha": 0.3} if name in HAS_ALPHA else {}
+    params = params_for(name)
     for pass_ in PASSES:
         got, want, inputs = elementwise_case(name, pass_, x, g, params)
         assert_ulp(got, want, bound(name, pass_), inputs, "%s %s %s" % (name, pass_, dtype))
@@ -152,7 +142,7 @@ def make_layout(base, layout):
 @pytest.mark.parametrize("name,pass_,shape,layout,mode", LAYOUT_CASES)
 def test_shapes_layouts_out(name, pass_, shape, layout, mode, dtype):
     n = int(np.prod(shape))
-    params = {"alpha": 0.2} if name in HAS_ALPHA else {}
+    params = params_for(name)
     x = make_layout(mixed_values(n, dtype, seed=n + 5).reshape(shape), layout)
     g = make_layout(grads(n, dtype, seed=n + 6).reshape(shape), layout)
     y = make_layout(oracle(name, x.copy(order="C"), **params), layout)

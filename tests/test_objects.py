@@ -16,14 +16,11 @@ import pytest
 import fastact
 from _oracle import grads, mixed_values
 
-NAMES = ["identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh", "prelu", "softmax",
-         "log_softmax"]
-CLASSES = {
-    "identity": "Identity", "relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU",
-    "selu": "SELU", "sigmoid": "Sigmoid", "tanh": "Tanh", "prelu": "PReLU",
-    "softmax": "Softmax", "log_softmax": "LogSoftmax",
-}
-ELEMENTWISE = NAMES[:7]
+from fastact import _catalogue as catalogue
+
+NAMES = [r.name for r in catalogue.ROWS]
+CLASSES = {r.name: r.cls for r in catalogue.ROWS}
+ELEMENTWISE = [r.name for r in catalogue.rows("elementwise")]
 
 
 def test_available():

@@ -1,0 +1,175 @@
+"""The catalogue (fastact/_catalogue.py) drives every layer: each layer has exactly the rows.
+
+A test fails when a layer lacks a function the table lists or has one it does not list: the
+public functions and their signatures, the aliases, the classes, get() / available(), the
+reference registry, the compiled kernel table of every level, the benchmark cases, the accuracy
+script's functions, the test-case entries (tests/cases.py) and README's generated tables. The
+exact values of tests/cases.py are checked here too.
+"""
+import importlib
+import inspect
+import os
+
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _bench, _catalogue as cat, reference
+from fastact._kernels import _dispatch
+
+from cases import CONSTANTS, EXACT
+import _accuracy
+
+ROWS = cat.ROWS
+EW = cat.rows("elementwise")
+NOT_FUNCTIONS = {"available", "get", "config", "get_num_threads", "set_num_threads",
+                 "show_config"}
+
+
+def _public_names():
+    names = set()
+    for r in ROWS:
+        names.update(r.public_names())
+        for a in r.aliases:
+            names.update(a + n[len(r.name):] for n in r.public_names())
+    return names
+
+
+def test_rows_are_consistent():
+    names = [r.name for r in ROWS]
+    assert len(set(names)) == len(names)
+    assert not set(cat.ALIASES) & set(names)
+    for r in ROWS:
+        assert r.kind in ("elementwise", "per_channel", "axis"), r
+        assert r.summary and r.cls and r.torch, r
+        if r.kind == "elementwise":
+            assert r.derivative and set(r.bounds) == {"forward", "derivative", "backward"}, r
+            assert (r.backward_y is not None) == r.takes_y, r
+            for rule in r.rules:
+                assert rule.lhs in r.param_names, (r, rule)
+                assert not isinstance(rule.rhs, str) or rule.rhs in r.param_names, (r, rule)
+            for s in r.sample_params():  # every sample set is a valid call
+                assert set(s) == set(r.param_names), (r, s)
+
+
+def test_public_functions_are_the_rows():
+    exported = {n for n in fastact.__all__ if callable(getattr(fastact, n))
+                and not isinstance(getattr(fastact, n), type)}
+    assert exported - NOT_FUNCTIONS == _public_names()
+    for r in ROWS:
+        for n in r.public_names():
+            assert getattr(fastact, n) is getattr(_dispatch, n)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_signatures_follow_the_row(row):
+    for name in row.public_names():
+        pass_ = "backward" if name.endswith("_backward") else "forward"
+        sig = inspect.signature(getattr(fastact, name))
+        assert str(sig) == row.signature(pass_), name
+        # the reference: the same signature without out=
+        want = row.signature(pass_).replace(", out=None)", ")").replace(", *)", ")")
+        assert str(inspect.signature(getattr(reference, name))) == want, name
+        doc = getattr(fastact, name).__doc__
+        assert row.cls in doc and "Parameters" in doc, name
+        for p in row.params:
+            assert "\n%s : float" % p.name in doc, (name, p.name)
+
+
+def test_classes_get_and_available():
+    assert fastact.available() == [r.name for r in ROWS]
+    classes = {n for n in fastact.__all__ if isinstance(getattr(fastact, n), type)}
+    assert classes - {"Activation"} == {r.cls for r in ROWS}
+    for r in ROWS:
+        cls = getattr(fastact, r.cls)
+        assert cls.name == r.name and issubclass(cls, fastact.Activation)
+        params = {"weight": 0.25} if r.kind == "per_channel" else {}
+        assert type(fastact.get(r.name, **params)) is cls
+        for a in r.aliases:
+            assert type(fastact.get(a.upper(), **params)) is cls
+    for r in EW:
+        obj = fastact.get(r.name, **r.example_params())
+        assert obj.params == {k: float(v) for k, v in r.example_params().items()}
+        assert [p.name for p in list(inspect.signature(type(obj)).parameters.values())] == \
+            list(r.param_names)
+
+
+def test_reference_registry():
+    assert set(reference.__all__) == _public_names() | {"get"}
+    for r in ROWS:
+        for n in r.public_names():
+            assert reference.get(n) is getattr(reference, n)
+    with pytest.raises(ValueError, match="unknown"):
+        reference.get("no_such_function")
+
+
+def test_kernel_tables_of_every_level():
+    passes = set(cat.PASSES)
+    for level in _dispatch.LEVELS:
+        mod = importlib.import_module("fastact._kernels._kernels_" + level) \
+            if level in fastact.config()["isa_available"] else None
+        if mod is None:  # (importing a level this CPU lacks may execute its instructions)
+            continue
+        table = mod.addresses()
+        ew = {(k[1], k[2], k[3]) for k in table if k[0] == "elementwise"}
+        assert ew == {(r.name, p, dt) for r in EW for p in r.passes for dt in ("f32", "f64")}
+        assert {k[1] for k in ew} <= passes
+        prep = {k[1] for k in table if k[0] == "prepare"}
+        assert prep == {r.name for r in EW if r.params}
+        others = {k[1] for k in table if k[0] not in ("elementwise", "prepare")}
+        assert others == {r.name for r in ROWS if r.kind != "elementwise"}
+        assert mod.PARAM_BYTES <= 16 * 8
+
+
+def test_benchmark_and_accuracy_cover_the_rows():
+    assert {c.function for c in _bench.cases()} == {r.name for r in ROWS}
+    assert set(_accuracy.FUNCTIONS) == {r.name for r in EW}
+
+
+def test_every_elementwise_row_has_its_test_case_entry():
+    assert set(EXACT) == {r.name for r in EW}
+    for name, entries in EXACT.items():
+        passes = {e[0] for e in entries}
+        assert {"f", "d", "bx"} <= passes, name
+        assert ("by" in passes) == cat.row(name).takes_y, name
+
+
+def test_readme_tables_are_generated_from_the_catalogue():
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert cat.render_readme(text) == text, (
+        "README.md's generated tables are out of date: run python fastact/_catalogue.py README.md")
+
+
+def _value(v, dtype):
+    if isinstance(v, str):
+        v = float(CONSTANTS[v])
+    return np.array(v, dtype=dtype)
+
+
+EXACT_CASES = [
+    pytest.param(name, *e, id="%s-%s-%s-%s" % (name, e[0], e[1], "".join(
+        "%s%g" % kv for kv in e[3].items())))
+    for name, entries in EXACT.items() for e in entries
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("name,pass_,value,expected,params", EXACT_CASES)
+def test_exact_values(name, pass_, value, expected, params, dtype):
+    v = _value(value, dtype)
+    want = _value(expected, dtype)
+    g = np.array(1.0, dtype=dtype)
+    with np.errstate(all="ignore"):
+        got = {
+            "f": lambda: getattr(fastact, name)(v, **params),
+            "d": lambda: getattr(fastact, name + "_derivative")(v, **params),
+            "bx": lambda: getattr(fastact, name + "_backward")(g, v, **params),
+            "by": lambda: getattr(fastact, name + "_backward")(g, y=v, **params),
+        }[pass_]()
+    assert got.dtype == dtype and got.shape == ()
+    if np.isnan(want):
+        assert np.isnan(got), (name, pass_, value, got)
+    else:
+        assert got == want and np.signbit(got) == np.signbit(want), (name, pass_, value, got, want)
