@@ -100,12 +100,13 @@ class Row:
                     a row without them is still benchmarked against fastact.reference
     cls             the class name of the activation object
     aliases         other names get() and the module accept
+    log_domain      'axis' rows: the output is a log-probability (the log-domain kernels)
     """
 
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
-                 passes=PASSES):
+                 passes=PASSES, log_domain=False):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -113,6 +114,7 @@ class Row:
         self.own_backward, self.prepare = own_backward, prepare
         self.bounds = dict(bounds or {})
         self.bench = dict(bench or {})
+        self.log_domain = log_domain
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "exp")
@@ -461,7 +463,7 @@ ROWS = (
         }),
     Row("log_softmax", "axis", "x - max - log(sum(exp(x - max))) along `axis`",
         derivative="vector-Jacobian product grad - exp(y) * sum(grad)",
-        cls="LogSoftmax", torch="F.log_softmax(x, dim=axis)", cost="exp",
+        cls="LogSoftmax", torch="F.log_softmax(x, dim=axis)", cost="exp", log_domain=True,
         bench={
             ("numpy", "forward"): (
                 "s = x - x.max(axis); s - np.log(np.exp(s).sum(axis)), into o",
