@@ -75,6 +75,22 @@ def relu_backward(grad, x=None, *, y=None):
     return _arr(grad) * relu_derivative(a)
 
 
+# --- relu6 ------------------------------------------------------------------------------------
+def relu6(x):
+    x = _arr(x)
+    return _nan_passthrough(x, np.minimum(np.maximum(x, 0), 6).astype(x.dtype))
+
+
+def relu6_derivative(x):
+    x = _arr(x)
+    return _nan_passthrough(x, ((x > 0) & (x < 6)).astype(x.dtype))
+
+
+def relu6_backward(grad, x=None, *, y=None):
+    a, _ = _pick_input(x, y)  # 0 < y < 6 exactly where 0 < x < 6
+    return _arr(grad) * relu6_derivative(a)
+
+
 # --- leaky_relu -------------------------------------------------------------------------------
 def leaky_relu(x, *, alpha=0.01):
     x = _arr(x)
