@@ -173,3 +173,70 @@ def test_exact_values(name, pass_, value, expected, params, dtype):
         assert np.isnan(got), (name, pass_, value, got)
     else:
         assert got == want and np.signbit(got) == np.signbit(want), (name, pass_, value, got, want)
+
+
+# --- parameters: the generated rules refuse what the table refuses, with nothing written -------
+PARAM_ROWS = [r for r in EW if r.params]
+
+
+def _calls(name, params, x, g, out):
+    """Every public call of an elementwise function that writes into out."""
+    return [
+        lambda: getattr(fastact, name)(x, out=out, **params),
+        lambda: getattr(fastact, name + "_derivative")(x, out=out, **params),
+        lambda: getattr(fastact, name + "_backward")(g, x, out=out, **params),
+    ]
+
+
+@pytest.mark.parametrize("row", PARAM_ROWS, ids=lambda r: r.name)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_parameters_must_be_finite_real_numbers(row, dtype):
+    x = np.linspace(-3, 3, 7).astype(dtype)
+    g = np.ones_like(x)
+    out = np.full_like(x, 7.25)
+    base = row.sample_params()[0]
+    for p in row.params:
+        for bad, exc in (("1", TypeError), (None, TypeError), (1j, TypeError), ([1.0], TypeError),
+                         (True, TypeError), (np.array([1.0, 2.0]), TypeError),
+                         (float("inf"), ValueError), (float("nan"), ValueError)):
+            params = dict(base, **{p.name: bad})
+            for call in _calls(row.name, params, x, g, out):
+                with pytest.raises(exc, match=r"\b%s\b" % p.name):
+                    call()
+            with pytest.raises(exc, match=r"\b%s\b" % p.name):
+                fastact.get(row.name, **params)
+        if dtype == np.float32:  # finite, but not as a float32: the kernel uses the dtype
+            params = dict(base, **{p.name: 1e39})
+            for call in _calls(row.name, params, x, g, out):
+                with pytest.raises(ValueError, match=r"\b%s\b.*float32" % p.name):
+                    call()
+        # numbers of other types are taken as their float value
+        for good in (np.float32(base[p.name]), np.float64(base[p.name])):
+            r = getattr(fastact, row.name)(x, **dict(base, **{p.name: good}))
+            want = getattr(fastact, row.name)(x, **dict(base, **{p.name: float(good)}))
+            assert r.tobytes() == want.tobytes()
+    assert np.all(out == 7.25), "a refused call wrote into out"
+
+
+@pytest.mark.parametrize("row", [r for r in EW if r.rules], ids=lambda r: r.name)
+def test_rules_refuse_what_the_table_refuses(row):
+    x = np.linspace(-3, 3, 7)
+    g = np.ones_like(x)
+    y = getattr(fastact, row.name)(x, **row.sample_params()[0])
+    out = np.full_like(x, 7.25)
+    for rule in row.rules:
+        bad = dict(row.sample_params()[0])
+        rhs = bad[rule.rhs] if isinstance(rule.rhs, str) else rule.rhs
+        bad[rule.lhs] = {"<": rhs + 1, "<=": rhs + 1, ">": rhs - 1, ">=": rhs - 1,
+                         "!=": rhs}[rule.op]
+        assert not rule.holds(bad)
+        calls = [lambda: getattr(fastact, row.name + "_backward")(g, y=y, out=out, **bad)]
+        if rule.when == "always":
+            calls += _calls(row.name, bad, x, g, out)
+            calls.append(lambda: fastact.get(row.name, **bad))
+        else:  # only the y form refuses it
+            getattr(fastact, row.name + "_backward")(g, x, **bad)
+        for call in calls:
+            with pytest.raises(ValueError, match=r"\b%s\b" % rule.lhs):
+                call()
+    assert np.all(out == 7.25), "a refused call wrote into out"
