@@ -91,6 +91,22 @@ def relu6_backward(grad, x=None, *, y=None):
     return _arr(grad) * relu6_derivative(a)
 
 
+# --- hardtanh ---------------------------------------------------------------------------------
+def hardtanh(x, *, min_val=-1.0, max_val=1.0):
+    x = _arr(x)
+    return _nan_passthrough(x, np.minimum(np.maximum(x, _c(min_val, x)), _c(max_val, x)))
+
+
+def hardtanh_derivative(x, *, min_val=-1.0, max_val=1.0):
+    x = _arr(x)
+    return _nan_passthrough(x, ((x > _c(min_val, x)) & (x < _c(max_val, x))).astype(x.dtype))
+
+
+def hardtanh_backward(grad, x=None, *, y=None, min_val=-1.0, max_val=1.0):
+    a, _ = _pick_input(x, y)  # min_val < y < max_val exactly where min_val < x < max_val
+    return _arr(grad) * hardtanh_derivative(a, min_val=min_val, max_val=max_val)
+
+
 # --- leaky_relu -------------------------------------------------------------------------------
 def leaky_relu(x, *, alpha=0.01):
     x = _arr(x)
