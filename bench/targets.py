@@ -265,8 +265,6 @@ def inplace_rows(target_ns, n=64 * 1024):
 
 
 def thread_rows(target_ns):
-    if not fastact.config()["openmp"]:
-        return []
     n = 16 * MI
     rows = []
     before = fastact.get_num_threads()

@@ -42,8 +42,8 @@ def show_config():
         "level in use: %s (FASTACT_CPU forces a lower one)" % cfg["isa"],
         "fused multiply-add: %s (written out in the formulas, never contracted: every level "
         "computes the same bits)" % cfg["fma"],
-        "OpenMP: %s" % ("yes" if cfg["openmp"] else "no (single-threaded build)"),
-        "threads: %d (set_num_threads / FASTACT_NUM_THREADS)" % cfg["num_threads"],
+        "threads: %d per call (set_num_threads / FASTACT_NUM_THREADS), run by the %s"
+        % (cfg["num_threads"], cfg["threads"]),
     ]
     print("\n".join(lines))
 

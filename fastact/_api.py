@@ -9,6 +9,7 @@ same compiled function, which makes its one kernel call. Nothing here knows a fu
 parameter; no Python code loops over elements.
 """
 import numbers
+import sys
 
 import numpy as np
 
@@ -109,6 +110,33 @@ def _check_overlap(named, out, allow_alias):
                 )
 
 
+def _numbers(name, a):
+    """a as an ndarray of numbers (bool, integers, floats: NumPy's conversion of an
+    array-like), or a TypeError naming the argument: None, strings, objects, ragged lists and
+    masked arrays are refused (a string is never parsed, a masked array's mask never lost)."""
+    ma = sys.modules.get("numpy.ma.core")  # (no masked array exists before numpy.ma is loaded)
+    if ma is not None and isinstance(a, ma.MaskedArray):
+        raise TypeError(
+            "%s: masked arrays are not supported (the mask would be lost); pass "
+            "%s.filled(value) or np.asarray(%s) (its data, mask ignored)" % (name, name, name))
+    if isinstance(a, np.ndarray):
+        arr = a
+    else:
+        try:
+            arr = np.asarray(a)
+        except Exception as exc:  # ragged lists, objects whose __array__ fails...
+            raise TypeError("%s: expected a number or an array-like of numbers (%s: %s)"
+                            % (name, type(exc).__name__, exc)) from None
+    if arr.dtype.kind not in "biuf":
+        if isinstance(a, (np.ndarray, np.generic)):
+            raise _unsupported(name, arr.dtype)
+        raise TypeError(
+            "%s: expected numbers (bool, int, float) or an array of them, got %s%s" % (
+                name, type(a).__name__,
+                "" if type(a).__name__ == "NoneType" else " of dtype %s" % arr.dtype))
+    return arr
+
+
 def prepare(named, out, extra=()):
     """Validate the arrays of one call.
 
@@ -119,10 +147,15 @@ def prepare(named, out, extra=()):
     and out is the validated or allocated
     output of the compute dtype.
     """
-    typed = [(n, a.dtype) for n, a in list(named) + list(extra) if isinstance(a, (np.ndarray, np.generic))]
+    given = list(named) + list(extra)
+    typed = [(n, a.dtype) for n, a in given if isinstance(a, (np.ndarray, np.generic))]
+    named = [(n, _numbers(n, a)) for n, a in named]
+    for n, a in extra:
+        _numbers(n, a)
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError("out: expected a numpy.ndarray, got %s" % type(out).__name__)
+        _numbers("out", out)
         typed.append(("out", out.dtype))
     for n, d in typed[1:]:
         if d != typed[0][1]:
@@ -133,7 +166,7 @@ def prepare(named, out, extra=()):
     if typed:
         compute, result = _compute_dtype(typed[0][0], typed[0][1])
     else:  # only lists / Python scalars: NumPy's own choice, then our casting
-        natural = np.result_type(*[np.asarray(a) for _, a in named])
+        natural = np.result_type(*[a for _, a in named])
         compute, result = _compute_dtype(named[0][0], natural)
 
     arrays = [np.asarray(a, dtype=compute) for _, a in named]
@@ -168,7 +201,7 @@ def prepare(named, out, extra=()):
 # --- per-channel (prelu) -----------------------------------------------------------------------
 def _channel_weight(a, weight, axis, dtype):
     """weight as a contiguous array of the compute dtype (its own shape), checked against a."""
-    w = np.ascontiguousarray(weight, dtype=dtype)
+    w = np.ascontiguousarray(_numbers("weight", weight), dtype=dtype)
     if w.ndim > 1:
         raise ValueError("weight: must be a scalar or 1-D, got shape %s" % (w.shape,))
     if w.size == 1:  # one slope shared by every channel; the axis does not matter
@@ -186,15 +219,12 @@ def _channel_weight(a, weight, axis, dtype):
     return w
 
 
-def prepare_per_channel(grad, x, weight, axis, out):
-    """(grad, x, weight, axis, out, result dtype) of a per-channel call, converted (grad is
-    None for the forward pass and the derivative)."""
-    named = [("x", x)] if grad is None else [("grad", grad), ("x", x)]
+def prepare_per_channel(named, weight, axis, out):
+    """(arrays, weight, axis, out, result dtype) of a per-channel call, converted; named:
+    [("x", x)] or [("grad", grad), ("x", x)]."""
     arrays, out_arr, result = prepare(named, out, extra=[("weight", weight)])
-    a = arrays[-1]
-    w = _channel_weight(a, weight, axis, out_arr.dtype)
-    g = arrays[0] if grad is not None else None
-    return g, a, w, int(axis) if w.size != 1 else 0, out_arr, result
+    w = _channel_weight(arrays[-1], weight, axis, out_arr.dtype)
+    return arrays, w, int(axis) if w.size != 1 else 0, out_arr, result
 
 
 # --- along an axis (softmax family) -------------------------------------------------------------

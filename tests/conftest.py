@@ -46,3 +46,13 @@ def pytest_report_header(config):
         pass
     lines.append("hypothesis profile: %s" % HYPOTHESIS_PROFILE)
     return lines
+
+
+@pytest.fixture
+def restore_threads():
+    """The test may change fastact's thread count: it is restored afterwards."""
+    import fastact
+
+    n = fastact.get_num_threads()
+    yield
+    fastact.set_num_threads(n)
