@@ -24,6 +24,10 @@ del _row, _name
 
 __version__ = "0.1.0"
 
+from . import _threadpool
+
+_threadpool.register()  # threadpoolctl's threadpool_limits() / threadpool_info(), if installed
+
 
 def show_config():
     """Print how this fastact was built and what it runs on (see also `config()`)."""
