@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import fastact
+from _layouts import make_layout, make_out, out_modes
 from _oracle import (
     DTYPES, ELEMENTWISE, F64, HAS_ALPHA, HAVE_WIDE_LONGDOUBLE, PASSES, assert_ulp, bound, call,
     edge_values, elementwise_case, fname, grads, mixed_values, oracle, param_sets, params_for,
@@ -93,17 +94,8 @@ def _layouts(shape):
     return out
 
 
-def _out_modes(pass_, layout):
-    if layout == "noncontig":
-        return ["none", "separate"]
-    modes = ["none", "separate", "separate_other_order"]
-    if pass_ in ("forward", "derivative"):
-        modes.append("inplace_x")
-    elif pass_ == "backward_x":
-        modes += ["inplace_x", "inplace_grad"]
-    else:
-        modes += ["inplace_y", "inplace_grad"]
-    return modes
+INPUTS = {"forward": ("x",), "derivative": ("x",), "backward_x": ("x", "grad"),
+          "backward_y": ("y", "grad")}
 
 
 LAYOUT_CASES = [
@@ -113,29 +105,8 @@ LAYOUT_CASES = [
     for pass_ in PASSES
     for shape in SHAPES
     for layout in _layouts(shape)
-    for mode in _out_modes(pass_, layout)
-    if not (mode == "separate_other_order" and len(shape) < 2)
+    for mode in out_modes(INPUTS[pass_], layout, len(shape))
 ]
-
-
-def make_layout(base, layout):
-    """base (C-contiguous) rearranged as a C, F or non-contiguous array with the same values."""
-    if layout == "C":
-        return base.copy(order="C")  # (np.ascontiguousarray would make a 0-d array 1-d)
-    if layout == "F":
-        return np.asfortranarray(base)
-    # non-contiguous: every other element of a twice-as-long last axis (or a strided transpose)
-    if base.ndim >= 2:
-        big = np.zeros(base.shape[::-1][:-1] + (2 * base.shape[0],), dtype=base.dtype)
-        view = big[..., ::2].T  # transpose of a non-contiguous view
-        view[...] = base
-        assert not view.flags.c_contiguous and not view.flags.f_contiguous
-        return view
-    big = np.zeros(base.shape[:-1] + (2 * base.shape[-1],), dtype=base.dtype)
-    view = big[..., ::2]
-    view[...] = base
-    assert not view.flags.c_contiguous
-    return view
 
 
 @pytest.mark.parametrize("dtype", DTYPE_PARAMS)
@@ -158,17 +129,7 @@ def test_shapes_layouts_out(name, pass_, shape, layout, mode, dtype):
         want = oracle(name + "_backward", g0, y=y0, **params)
         args, kwargs = (g,), {"y": y}
 
-    out = None
-    if mode == "separate":
-        out = np.full(shape, np.nan, dtype=dtype, order="F" if layout == "F" else "C")
-    elif mode == "separate_other_order":
-        out = np.full(shape, np.nan, dtype=dtype, order="C" if layout == "F" else "F")
-    elif mode == "inplace_x":
-        out = x
-    elif mode == "inplace_grad":
-        out = g
-    elif mode == "inplace_y":
-        out = y
+    out = make_out(mode, x, layout, {"x": x, "grad": g, "y": y})
 
     got = call(name, pass_, *args, out=out, **kwargs, **params)
     what = "%s %s %s %s %s out=%s" % (name, pass_, dtype, shape, layout, mode)

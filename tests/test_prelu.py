@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import fastact
+from _layouts import LAYOUTS, make_layout, make_out, out_modes
 from _oracle import (
     DTYPES, assert_ulp, assert_within, edge_values, eps, grads, mixed_values, oracle, ulp,
 )
@@ -151,26 +152,9 @@ def test_formula_values(dtype):
     np.testing.assert_array_equal(gw0, [-40.0, -22.0])
 
 
-LAYOUTS = ["C", "F", "noncontig"]
+_layout = make_layout
 
-
-def _layout(a, layout):
-    if layout == "C":
-        return a.copy(order="C")
-    if layout == "F":
-        return np.asfortranarray(a)
-    big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
-    v = big[..., ::2]
-    v[...] = a
-    return v
-
-
-LAYOUT_MODES = [
-    (layout, mode)
-    for layout in LAYOUTS
-    for mode in ("none", "separate", "other_order", "inplace_x", "inplace_grad")
-    if not (layout == "noncontig" and mode.startswith("inplace"))  # in place needs contiguity
-]
+LAYOUT_MODES = [(layout, mode) for layout in LAYOUTS for mode in out_modes(("x", "grad"), layout)]
 
 
 @DT
@@ -186,13 +170,7 @@ def test_layouts_and_out(layout, axis, mode, dtype):
     want_gx, want_gw = oracle("prelu_backward", gbase, base, w, axis=axis)
 
     def out_for(x, g):
-        if mode == "none":
-            return None
-        if mode == "separate":
-            return np.full(shape, np.nan, dtype, order="F" if layout == "F" else "C")
-        if mode == "other_order":
-            return np.full(shape, np.nan, dtype, order="C" if layout == "F" else "F")
-        return x if mode == "inplace_x" else g
+        return make_out(mode, base, layout, {"x": x, "grad": g})
 
     what = "%s axis=%d out=%s" % (layout, axis, mode)
     for fn, target in ((fastact.prelu, want), (fastact.prelu_derivative, want_d)):
