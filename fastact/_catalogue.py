@@ -585,14 +585,117 @@ def render_readme(text):
     return text
 
 
-if __name__ == "__main__":  # python fastact/_catalogue.py README.md: regenerate its tables
+def stubs():
+    """fastact/__init__.pyi: the type stubs of the public API, from the rows (setup.py writes
+    them into the package; tests/test_types.py runs mypy --strict on a usage file)."""
+    arr, opt = "NDArray[Any]", "Optional[NDArray[Any]]"
+    lines = [
+        '"""Type stubs of fastact, generated from fastact/_catalogue.py. Do not edit."""',
+        "from typing import Any, Dict, List, Optional, Tuple, Union",
+        "",
+        "from numpy.typing import ArrayLike, NDArray",
+        "",
+        "from . import reference as reference",
+        "",
+        "__version__: str",
+        "",
+        "def config() -> Dict[str, Any]: ...",
+        "def show_config() -> None: ...",
+        "def set_num_threads(n: int) -> None: ...",
+        "def get_num_threads() -> int: ...",
+        "def available() -> List[str]: ...",
+        "def get(name: Union[str, Activation], **params: Any) -> Activation: ...",
+        "",
+        "class Activation:",
+        "    name: str",
+        "    params: Dict[str, Any]",
+        "    def __call__(self, x: ArrayLike, *, out: %s = ...) -> %s: ..." % (opt, arr),
+        "    def forward(self, x: ArrayLike, *, out: %s = ...) -> %s: ..." % (opt, arr),
+        "",
+    ]
+
+    def kw(r):
+        return "".join("%s: float%s, " % (p.name, "" if p.required else " = ...")
+                       for p in r.params)
+
+    for r in ROWS:
+        names = (r.name,) + r.aliases
+        for n in names:
+            if r.kind == "elementwise":
+                ys = "y: Optional[ArrayLike] = ..., " if r.takes_y else ""
+                xs = "x: Optional[ArrayLike] = ..." if r.takes_y else "x: ArrayLike"
+                lines += [
+                    "def %s(x: ArrayLike, *, %sout: %s = ...) -> %s: ..." % (n, kw(r), opt, arr),
+                    "def %s_derivative(x: ArrayLike, *, %sout: %s = ...) -> %s: ..."
+                    % (n, kw(r), opt, arr),
+                    "def %s_backward(grad: ArrayLike, %s, *, %s%sout: %s = ...) -> %s: ..."
+                    % (n, xs, ys, kw(r), opt, arr),
+                ]
+            elif r.kind == "per_channel":
+                w = "weight: ArrayLike, *, axis: int = ..., out: %s = ..." % opt
+                lines += [
+                    "def %s(x: ArrayLike, %s) -> %s: ..." % (n, w, arr),
+                    "def %s_derivative(x: ArrayLike, %s) -> %s: ..." % (n, w, arr),
+                    "def %s_backward(grad: ArrayLike, x: ArrayLike, %s) -> Tuple[%s, %s]: ..."
+                    % (n, w, arr, arr),
+                ]
+            else:
+                lines += [
+                    "def %s(x: ArrayLike, *, axis: int = ..., out: %s = ...) -> %s: ..."
+                    % (n, opt, arr),
+                    "def %s_backward(grad: ArrayLike, *, y: ArrayLike, axis: int = ..., "
+                    "out: %s = ...) -> %s: ..." % (n, opt, arr),
+                ]
+        lines.append("")
+        if r.kind == "elementwise":
+            init = ", ".join("%s: float%s" % (p.name, "" if p.required else " = ...")
+                             for p in r.params)
+            lines += [
+                "class %s(Activation):" % r.cls,
+                "    def __init__(self%s) -> None: ..." % ((", " + init) if init else ""),
+                "    def derivative(self, x: ArrayLike, *, out: %s = ...) -> %s: ..." % (opt, arr),
+                "    def backward(self, grad: ArrayLike, x: Optional[ArrayLike] = ..., *, "
+                "y: Optional[ArrayLike] = ..., out: %s = ...) -> %s: ..." % (opt, arr),
+            ]
+        elif r.kind == "per_channel":
+            lines += [
+                "class %s(Activation):" % r.cls,
+                "    weight: Any",
+                "    def __init__(self, weight: ArrayLike = ..., axis: int = ...) -> None: ...",
+                "    def derivative(self, x: ArrayLike, *, out: %s = ...) -> %s: ..." % (opt, arr),
+                "    def backward(self, grad: ArrayLike, x: ArrayLike, *, out: %s = ...) "
+                "-> Tuple[%s, %s]: ..." % (opt, arr, arr),
+            ]
+        else:
+            lines += [
+                "class %s(Activation):" % r.cls,
+                "    def __init__(self, axis: int = ...) -> None: ...",
+                "    def backward(self, grad: ArrayLike, y: ArrayLike, *, out: %s = ...) -> %s: ..."
+                % (opt, arr),
+            ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _write_if_changed(path, text):
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return "up to date"
+    except FileNotFoundError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return "updated"
+
+
+if __name__ == "__main__":
+    # python fastact/_catalogue.py [README.md]: regenerate README's tables and the type stubs
+    import os
     import sys
 
-    path = sys.argv[1] if len(sys.argv) > 1 else "README.md"
-    with open(path, encoding="utf-8") as f:
-        old = f.read()
-    new = render_readme(old)
-    if new != old:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-    print("%s: %s" % (path, "updated" if new != old else "up to date"))
+    readme = sys.argv[1] if len(sys.argv) > 1 else "README.md"
+    with open(readme, encoding="utf-8") as f:
+        print("%s: %s" % (readme, _write_if_changed(readme, render_readme(f.read()))))
+    stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__init__.pyi")
+    print("%s: %s" % (stub, _write_if_changed(stub, stubs() + "\n")))
