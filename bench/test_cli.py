@@ -205,3 +205,12 @@ def test_console_script_and_module(tmp_path):
         for option in ("--functions", "--dtypes", "--sizes", "--threads", "--quick", "--json",
                        "--markdown"):
             assert option in proc.stdout
+
+
+def test_version(capsys):
+    from fastact.__main__ import main
+    import fastact
+
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("fastact %s (" % fastact.__version__) and fastact.__version__

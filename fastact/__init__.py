@@ -6,7 +6,19 @@ axis (softmax, log_softmax) have their own signatures. All take ``out=`` (``out=
 place) and compute float32 and float64 natively in compiled kernels that release the GIL.
 ``available()`` lists the functions, ``get(name, **params)`` gives an activation object.
 """
-from ._kernels import _dispatch
+import os as _os
+
+try:
+    from ._kernels import _dispatch
+except ImportError as _exc:  # a source tree without built kernels (or a broken install)
+    _where = _os.path.dirname(_os.path.abspath(__file__))
+    raise ImportError(
+        "fastact's compiled kernels are missing from %s (%s).\n"
+        "If this is the source tree (a clone of the repository), install the package with "
+        "`pip install .` and import it from another directory: Python puts the current "
+        "directory first on sys.path, so the source tree shadows the installed package. "
+        "For development in place: `python setup.py build_ext --inplace`." % (_where, _exc)
+    ) from _exc
 from ._kernels._dispatch import config, get_num_threads, set_num_threads
 from . import _catalogue
 from ._objects import CLASSES as _CLASSES, Activation, available, get

@@ -469,6 +469,10 @@ def _parser():
                     "`fastact bench` compares fastact with NumPy (and PyTorch when installed) "
                     "on this machine." % fastact.__version__,
     )
+    parser.add_argument("--version", action="version",
+                        version="fastact %s (%s level, up to %d threads)" % (
+                            fastact.__version__, fastact.config()["isa"],
+                            fastact.get_num_threads()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_ in (
         ("bench", "time every function against NumPy (and PyTorch) and print a table"),

@@ -13,13 +13,6 @@ import sys
 
 import numpy as np
 
-try:
-    from ._kernels import _dispatch
-except ImportError as exc:  # pragma: no cover - only when running from an unbuilt source tree
-    raise ImportError(
-        "fastact's compiled kernels are missing (%s). Install the package with "
-        "`pip install .` and do not import it from the source tree." % exc
-    ) from exc
 
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)

@@ -355,3 +355,18 @@ def test_threadpoolctl_lists_and_limits_the_pool(restore_threads):
     with threadpoolctl.threadpool_limits(limits=1, user_api="fastact"):
         assert fastact.get_num_threads() == 1
     assert fastact.get_num_threads() == 2
+
+
+# --- 7. a source tree without kernels --------------------------------------------------------------
+def test_an_unbuilt_source_tree_says_what_to_do(tmp_path):
+    import shutil
+
+    src = os.path.dirname(os.path.abspath(fastact.__file__))
+    dst = tmp_path / "fastact"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    r = subprocess.run([sys.executable, "-c", "import fastact"], cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=TIMEOUT,
+                       env=dict(os.environ, PYTHONPATH=""))
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "pip install ." in r.stderr, r.stderr
+    assert "shadows the installed package" in r.stderr, r.stderr
