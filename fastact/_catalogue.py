@@ -178,8 +178,9 @@ class Row:
         kw = (kw + ", ") if kw else ""
         if self.kind == "elementwise":
             if pass_ == "backward":
-                ys = "y=None, " if self.takes_y else ""
-                return "(grad, x=None, *, %s%sout=None)" % (ys, kw)
+                if not self.takes_y:  # x is required
+                    return "(grad, x, *, %sout=None)" % kw
+                return "(grad, x=None, *, y=None, %sout=None)" % kw
             return "(x, *, %sout=None)" % kw
         if self.kind == "per_channel":
             first = "(grad, x, weight" if pass_ == "backward" else "(x, weight"
@@ -451,6 +452,77 @@ ROWS = (
             ("overhead", "backward(x)"): (None, "np.multiply(g, x, out=x)"),
             ("mpmath", "forward"): (None, "mp.tanh(x)"),
             ("mpmath", "derivative"): (None, "mp.sech(x) ** 2"),
+        }),
+    Row("silu", "elementwise", "x * sigmoid(x), overflow-free for every x",
+        derivative="sigmoid(x) * (1 + x * sigmoid(-x)), accurate up to its zero at x = -1.2785",
+        passes=("forward", "derivative", "backward_x"),
+        cost="exp", tail=("forward", "derivative", "backward_x"), aliases=("swish",),
+        cls="SiLU", torch="F.silu(x)", bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numpy", "forward"): (
+                "x / (1 + np.exp(-x)), ufuncs into o",
+                "(np.negative(x, out=o), np.exp(o, out=o), np.add(o, 1, out=o),"
+                " np.divide(x, o, out=o))[-1]",
+                {"over": "ignore"}),
+            ("numexpr", "forward"): (None, "x / (1 + exp(-x))"),
+            ("torch", "forward"): ("F.silu(x)", "F.silu(tx)"),
+            ("torch", "backward(x)"): ("aten.silu_backward(g, x)", "A.silu_backward(tg, tx)"),
+            ("torch_out", "forward"): ("aten.silu.out(x, out=o)", "A.silu.out(tx, out=to)"),
+            ("torch_out", "backward(x)"): (
+                "aten.silu_backward.grad_input(g, x, grad_input=o)",
+                "A.silu_backward.grad_input(tg, tx, grad_input=to)"),
+            ("target", "forward"): (2.0, 3.0),
+            ("target", "backward(x)"): (2.0, 3.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("mpmath", "forward"): (None, "x / (1 + mp.exp(-x))"),
+            ("mpmath", "derivative"): (
+                None, "(1 + mp.exp(-x) * (1 + x)) / (1 + mp.exp(-x)) ** 2"),
+        }),
+    Row("softplus", "elementwise",
+        "x where beta * x > threshold, else log1p(exp(beta * x)) / beta",
+        derivative="1 where beta * x > threshold, else sigmoid(beta * x)",
+        params=(Param("beta", 1.0, "the sharpness: softplus(beta x) / beta",
+                      samples=(1.0, 0.5, 0.3, 2.0, 10.0, -1.0)),
+                Param("threshold", 20.0, "above it (beta * x > threshold) the result is x",
+                      samples=(20.0, 5.0, -3.0))),
+        rules=(Rule("beta", "!=", 0.0, "beta: must not be 0 (got %(beta)r)"),),
+        passes=("forward", "derivative", "backward_x"),
+        cost="exp", tail=("forward", "derivative", "backward_x"), prepare=True,
+        cls="Softplus", torch="F.softplus(x, beta=beta, threshold=threshold)",
+        bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numpy", "forward"): (
+                "np.logaddexp(0, x) (threshold ignored)", "np.logaddexp(0, x, out=o)"),
+            ("torch", "forward"): ("F.softplus(x)", "F.softplus(tx)"),
+            ("torch", "backward(x)"): ("aten.softplus_backward(g, x, 1, 20)",
+                                       "A.softplus_backward(tg, tx, 1.0, 20.0)"),
+            ("torch_out", "forward"): ("aten.softplus.out(x, 1, 20, out=o)",
+                                       "A.softplus.out(tx, 1.0, 20.0, out=to)"),
+            ("torch_out", "backward(x)"): (
+                "aten.softplus_backward.grad_input(g, x, 1, 20, grad_input=o)",
+                "A.softplus_backward.grad_input(tg, tx, 1.0, 20.0, grad_input=to)"),
+            ("target", "forward"): (4.0, 4.0),
+            ("target", "backward(x)"): (2.0, 3.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("mpmath", "forward"): (
+                None, "x if beta * x > threshold else mp.log1p(mp.exp(beta * x)) / beta"),
+            ("mpmath", "derivative"): (
+                None, "mp.mpf(1) if beta * x > threshold else 1 / (1 + mp.exp(-beta * x))"),
+        }),
+    Row("logsigmoid", "elementwise", "log(sigmoid(x)) = -softplus(-x), overflow-free",
+        derivative="sigmoid(-x)",
+        passes=("forward", "derivative", "backward_x"),
+        cost="exp", tail=("forward", "derivative", "backward_x"), aliases=("log_sigmoid",),
+        cls="LogSigmoid", torch="F.logsigmoid(x)", bounds=SMOOTH_BOUNDS,
+        bench={
+            ("numpy", "forward"): (
+                "-np.logaddexp(0, -x), ufuncs into o",
+                "(np.negative(x, out=o), np.logaddexp(0, o, out=o), np.negative(o, out=o))[-1]"),
+            ("torch", "forward"): ("F.logsigmoid(x)", "F.logsigmoid(tx)"),
+            ("target", "forward"): (4.0, 4.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            ("mpmath", "forward"): (None, "-mp.log1p(mp.exp(-x))"),
+            ("mpmath", "derivative"): (None, "1 / (1 + mp.exp(x))"),
         }),
     Row("prelu", "per_channel", "x if x >= 0 else weight[c] * x, c the index along `axis`",
         derivative="1 if x > 0 else weight[c]",

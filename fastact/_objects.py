@@ -51,7 +51,9 @@ class _Elementwise(Activation):
         return type(self)._derivative(x, out=out, **self.params)
 
     def backward(self, grad, x=None, *, y=None, out=None):
-        return type(self)._backward(grad, x, y=y, out=out, **self.params)
+        # (y only when given: a function without a y form has no y= keyword)
+        kw = {} if y is None else {"y": y}
+        return type(self)._backward(grad, x, out=out, **kw, **self.params)
 
 
 def _elementwise_class(row):

@@ -204,6 +204,82 @@ def tanh_backward(grad, x=None, *, y=None):
     return _arr(grad) * d
 
 
+# --- silu -------------------------------------------------------------------------------------
+# silu' vanishes at SILU_X0 (its minimum): 1 + x + e^x = t + c expm1(t) with t = x - SILU_X0 and
+# c = e^SILU_X0 = -(1 + SILU_X0) > 0, two terms of one sign, so the derivative keeps its relative
+# accuracy up to the zero (t from SILU_X0 as a double plus a remainder: exact near the zero).
+SILU_X0_HI = -1.2784645427610737  # a double (a float: exact in every dtype evaluated)
+SILU_X0_LO = "-1.09469941830934374304504495189e-16"
+SILU_C = "0.27846454276107379510935873902298"
+
+
+def silu(x):
+    x = _arr(x)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isneginf(x), _c(-0.0, x), x * sigmoid(x))
+
+
+def silu_derivative(x):
+    """sigmoid(x) (1 + x sigmoid(-x)): (1 + E (1 + x)) / (1 + E)^2 with E = exp(-x) for x > 0,
+    e (1 + x + e) / (1 + e)^2 with e = exp(x) and 1 + x + e written without cancellation for
+    x <= 0."""
+    x = _arr(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ep = np.exp(-np.abs(x))
+        pos = (1 + ep * (1 + np.minimum(np.abs(x), _c(1e4, x)))) / (1 + ep) ** 2
+        t = (x - _c(SILU_X0_HI, x)) - _c(SILU_X0_LO, x)
+        g = t + _c(SILU_C, x) * np.expm1(np.minimum(t, _c(2, x)))
+        neg = ep * g / (1 + ep) ** 2
+        neg = np.where(np.isneginf(x), _c(-0.0, x), neg)
+    return np.where(x > 0, pos, neg)
+
+
+def silu_backward(grad, x):
+    return _arr(grad) * silu_derivative(x)
+
+
+swish, swish_derivative, swish_backward = silu, silu_derivative, silu_backward
+
+
+# --- softplus ---------------------------------------------------------------------------------
+def softplus(x, *, beta=1.0, threshold=20.0):
+    """x where beta x > threshold, else log1p(exp(beta x)) / beta = (max(z, 0) +
+    log1p(exp(-|z|))) / beta, z = beta x (never overflows)."""
+    x = _arr(x)
+    z = _c(beta, x) * x
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = (np.where(z > 0, z, _c(0, x)) + np.log1p(np.exp(-np.abs(z)))) / _c(beta, x)
+    return np.where(z > _c(threshold, x), x, v)
+
+
+def softplus_derivative(x, *, beta=1.0, threshold=20.0):
+    x = _arr(x)
+    z = _c(beta, x) * x
+    return _nan_passthrough(z, np.where(z > _c(threshold, x), _c(1, x), sigmoid(z)))
+
+
+def softplus_backward(grad, x, *, beta=1.0, threshold=20.0):
+    return _arr(grad) * softplus_derivative(x, beta=beta, threshold=threshold)
+
+
+# --- logsigmoid -------------------------------------------------------------------------------
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))."""
+    x = _arr(x)
+    return -(np.where(x < 0, -x, _c(0, x)) + np.log1p(np.exp(-np.abs(x))))
+
+
+def logsigmoid_derivative(x):
+    return sigmoid(-_arr(x))
+
+
+def logsigmoid_backward(grad, x):
+    return _arr(grad) * logsigmoid_derivative(x)
+
+
+log_sigmoid, log_sigmoid_derivative, log_sigmoid_backward = (
+    logsigmoid, logsigmoid_derivative, logsigmoid_backward)
+
 # aliases
 linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
 
@@ -282,4 +358,5 @@ def get(name):
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("np",)]
-__all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA")]
+__all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA", "SILU_X0_HI", "SILU_X0_LO",
+                                           "SILU_C")]

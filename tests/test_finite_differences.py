@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fastact
-from _oracle import ELEMENTWISE, HAS_ALPHA
+from _oracle import ELEMENTWISE, HAS_ALPHA, passes_of
 
 F64 = np.float64
 
@@ -48,7 +48,7 @@ def test_elementwise_derivative_vs_differences(name, alpha):
     b = getattr(fastact, name + "_backward")(g, x, **params)
     bad = np.abs(b - g * fd) > np.abs(g) * tol
     assert not bad.any(), (name, "backward", x[bad][:5], b[bad][:5], (g * fd)[bad][:5])
-    if alpha is None or alpha >= 0:
+    if (alpha is None or alpha >= 0) and "backward_y" in passes_of(name):
         by = getattr(fastact, name + "_backward")(g, y=f(x, **params), **params)
         bad = np.abs(by - g * fd) > np.abs(g) * tol
         assert not bad.any(), (name, "backward y", x[bad][:5], by[bad][:5], (g * fd)[bad][:5])

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fastact
-from _oracle import grads, mixed_values
+from _oracle import grads, mixed_values, passes_of
 
 from fastact import _catalogue as catalogue
 
@@ -76,9 +76,9 @@ def test_params_and_repr():
 
 def test_unknown_name_lists_available():
     with pytest.raises(ValueError) as info:
-        fastact.get("swish")
+        fastact.get("not_an_activation")
     msg = str(info.value)
-    assert "swish" in msg
+    assert "not_an_activation" in msg
     for name in NAMES:
         assert re.search(r"(?<![A-Za-z_])%s(?![A-Za-z_])" % name, msg), name
 
@@ -133,8 +133,7 @@ def test_elementwise_methods_equal_functions(name, dtype):
         (obj(x), y),
         (obj.derivative(x), d(x, **params)),
         (obj.backward(g, x), b(g, x, **params)),
-        (obj.backward(g, y=y), b(g, y=y, **params)),
-    ]
+    ] + ([(obj.backward(g, y=y), b(g, y=y, **params))] if "backward_y" in passes_of(name) else [])
     for got, want in pairs:
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
     out = np.empty_like(x)
