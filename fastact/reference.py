@@ -107,6 +107,181 @@ def hardtanh_backward(grad, x=None, *, y=None, min_val=-1.0, max_val=1.0):
     return _arr(grad) * hardtanh_derivative(a, min_val=min_val, max_val=max_val)
 
 
+# --- hardsigmoid ------------------------------------------------------------------------------
+def hardsigmoid(x):
+    x = _arr(x)
+    return np.minimum(np.maximum(x + 3, 0), 6).astype(x.dtype) / 6
+
+
+def hardsigmoid_derivative(x):
+    x = _arr(x)
+    return _nan_passthrough(x, ((x > -3) & (x < 3)).astype(x.dtype) / 6)
+
+
+def hardsigmoid_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)  # 0 < y < 1 exactly where -3 < x < 3
+    d = _nan_passthrough(a, ((a > 0) & (a < 1)).astype(a.dtype) / 6) if from_y \
+        else hardsigmoid_derivative(a)
+    return _arr(grad) * d
+
+
+# --- hardswish --------------------------------------------------------------------------------
+def hardswish(x):
+    x = _arr(x)  # (+0 for x <= -3: the function's constant piece)
+    return np.where(x <= -3, _c(0, x), np.where(x >= 3, x, x * (x + 3) / 6))
+
+
+def hardswish_derivative(x):
+    x = _arr(x)  # x/3 + 1/2 as (2x + 3) / 6: exact numerator, no cancellation at x = -1.5
+    return np.where(x <= -3, _c(0, x), np.where(x >= 3, _c(1, x), (2 * x + 3) / 6))
+
+
+def hardswish_backward(grad, x):
+    return _arr(grad) * hardswish_derivative(x)
+
+
+# --- softshrink -------------------------------------------------------------------------------
+def softshrink(x, *, lambd=0.5):
+    x = _arr(x)
+    lam = _c(lambd, x)
+    return _nan_passthrough(x, np.where(x > lam, x - lam, np.where(x < -lam, x + lam, _c(0, x))))
+
+
+def softshrink_derivative(x, *, lambd=0.5):
+    x = _arr(x)
+    return _nan_passthrough(x, (np.abs(x) > _c(lambd, x)).astype(x.dtype))
+
+
+def softshrink_backward(grad, x=None, *, y=None, lambd=0.5):
+    a, from_y = _pick_input(x, y)  # y != 0 exactly where |x| > lambd
+    d = _nan_passthrough(a, (a != 0).astype(a.dtype)) if from_y \
+        else softshrink_derivative(a, lambd=lambd)
+    return _arr(grad) * d
+
+
+# --- hardshrink -------------------------------------------------------------------------------
+def hardshrink(x, *, lambd=0.5):
+    x = _arr(x)
+    return _nan_passthrough(x, np.where(np.abs(x) > _c(lambd, x), x, _c(0, x)))
+
+
+def hardshrink_derivative(x, *, lambd=0.5):
+    x = _arr(x)
+    return _nan_passthrough(x, (np.abs(x) > _c(lambd, x)).astype(x.dtype))
+
+
+def hardshrink_backward(grad, x=None, *, y=None, lambd=0.5):
+    a, _ = _pick_input(x, y)  # |y| > lambd exactly where |x| > lambd (y = x there, else 0)
+    return _arr(grad) * hardshrink_derivative(a, lambd=lambd)
+
+
+# --- rrelu (evaluation mode) ------------------------------------------------------------------
+def _rrelu_slope(lower, upper, like):
+    return (_c(lower, like) + _c(upper, like)) / 2
+
+
+def rrelu(x, *, lower=0.125, upper=0.3333333333333333):
+    x = _arr(x)
+    return np.where(x >= 0, x, _rrelu_slope(lower, upper, x) * x)
+
+
+def rrelu_derivative(x, *, lower=0.125, upper=0.3333333333333333):
+    x = _arr(x)
+    return _nan_passthrough(x, np.where(x > 0, _c(1, x), _rrelu_slope(lower, upper, x)))
+
+
+def rrelu_backward(grad, x, *, lower=0.125, upper=0.3333333333333333):
+    return _arr(grad) * rrelu_derivative(x, lower=lower, upper=upper)
+
+
+# --- relu_squared -----------------------------------------------------------------------------
+def relu_squared(x):
+    return relu(x) ** 2
+
+
+def relu_squared_derivative(x):
+    return 2 * relu(x)
+
+
+def relu_squared_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)  # relu(x) = sqrt(y)
+    d = 2 * np.sqrt(np.maximum(a, 0)) if from_y else relu_squared_derivative(a)
+    return _arr(grad) * d
+
+
+# --- softsign ---------------------------------------------------------------------------------
+def softsign(x):
+    x = _arr(x)  # (the limit +-1 at +-inf, where the quotient is NaN)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (1 + np.abs(x)))
+
+
+def softsign_derivative(x):
+    x = _arr(x)
+    return 1 / (1 + np.abs(x)) ** 2
+
+
+def softsign_backward(grad, x=None, *, y=None):
+    a, from_y = _pick_input(x, y)  # 1 / (1 + |x|) = 1 - |y|
+    d = (1 - np.abs(a)) ** 2 if from_y else softsign_derivative(a)
+    return _arr(grad) * d
+
+
+# --- squareplus -------------------------------------------------------------------------------
+def _squareplus_root(x, b):
+    return np.sqrt(x * x + b)
+
+
+def squareplus(x, *, b=4.0):
+    """(x + sqrt(x^2 + b)) / 2, for x < 0 as b / (2 (sqrt(x^2 + b) - x)) (no cancellation)."""
+    x = _arr(x)
+    b = _c(b, x)
+    s = _squareplus_root(x, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x < 0, b / (2 * (s - x)), (x + s) / 2)
+
+
+def squareplus_derivative(x, *, b=4.0):
+    """(1 + x / s) / 2 = 1 - b / (2 s (s + x)), for x < 0 b / (2 s (s - x))."""
+    x = _arr(x)
+    b = _c(b, x)
+    s = _squareplus_root(x, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x < 0, b / (2 * s * (s - x)), 1 - b / (2 * s * (s + x)))
+
+
+def squareplus_backward(grad, x, *, b=4.0):
+    return _arr(grad) * squareplus_derivative(x, b=b)
+
+
+# --- sparse_plus, sparse_sigmoid (JAX's) ------------------------------------------------------
+def sparse_plus(x):
+    x = _arr(x)
+    return np.where(x <= -1, _c(0, x), np.where(x >= 1, x, (x + 1) ** 2 / 4))
+
+
+def sparse_plus_derivative(x):
+    return sparse_sigmoid(x)  # continuous: 0 at -1, 1 at 1
+
+
+def sparse_plus_backward(grad, x):
+    return _arr(grad) * sparse_plus_derivative(x)
+
+
+def sparse_sigmoid(x):
+    x = _arr(x)
+    return np.where(x <= -1, _c(0, x), np.where(x >= 1, _c(1, x), (x + 1) / 2))
+
+
+def sparse_sigmoid_derivative(x):
+    x = _arr(x)
+    return _nan_passthrough(x, ((x > -1) & (x < 1)).astype(x.dtype) / 2)
+
+
+def sparse_sigmoid_backward(grad, x):
+    return _arr(grad) * sparse_sigmoid_derivative(x)
+
+
 # --- leaky_relu -------------------------------------------------------------------------------
 def leaky_relu(x, *, alpha=0.01):
     x = _arr(x)

@@ -22,7 +22,7 @@ F64 = np.float64
 def _x_away_from_kinks(n, seed):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-8, 8, n)
-    x = np.where(np.abs(x) < 1e-3, 0.5, x)
+    x = np.where(np.abs(x) < 1e-3, 0.25, x)  # (0.5 is softshrink's and hardshrink's kink)
     return x
 
 
