@@ -278,7 +278,7 @@ def _mp_exact(name, pass_, x, mp):
     if entry is None:
         raise ValueError("%s %s: no ('mpmath', %r) entry in the benchmark data"
                          % (name, pass_, pass_))
-    ns = {k: mp.mpf(v) for k, v in row.defaults().items()}
+    ns = {k: mp.mpf(v) for k, v in row.base_params().items()}
     ns.update({k: mp.mpf(v) for k, v in
                _bench.bench_data(row).get(("constants", None), {}).items()})
     ns.update(mp=mp, x=mp.mpf(x))

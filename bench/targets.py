@@ -29,6 +29,7 @@ and, not targets of the issue but a guard of our own, counted apart:
                                        fastact(g, x, out=g) >= 0.9 x out=o
 """
 import argparse
+import functools
 import json
 import os
 import sys
@@ -159,7 +160,7 @@ def _dtype_rows(torch, dt, n):
     for row in elementwise():
         for pass_ in ("backward(x)", "backward(y)"):
             if has_pass(row, pass_) and _bench.memory_bound(row, pass_):
-                arrays = dict(flat, y=getattr(fastact, row.name)(x))
+                arrays = dict(flat, y=getattr(fastact, row.name)(x, **row.required_params()))
                 rows.append(Row("backward without exp vs np.multiply(g, x, out=)",
                                 what(row, pass_), dt, ours(row, pass_, arrays), mul, 0.95))
     if torch is None:
@@ -167,7 +168,7 @@ def _dtype_rows(torch, dt, n):
     for pass_ in _bench.PASSES:
         for row in elementwise("exp"):
             if vs_torch(row, pass_):
-                arrays = dict(flat, y=getattr(fastact, row.name)(x))
+                arrays = dict(flat, y=getattr(fastact, row.name)(x, **row.required_params()))
                 rows.append(Row("exp-based vs PyTorch (1 thread)", what(row, pass_), dt,
                                 ours(row, pass_, arrays), _torch_call(row, pass_, dt, arrays),
                                 torch_target(row, pass_, dt)))
@@ -198,11 +199,12 @@ def overhead_call(row, pass_):
     """fastact's in-place call of a pass on 16 elements, as text (x, g, y2 as in
     overhead_rows; a 'per_channel' row with one weight 0.25 for every channel)."""
     w = ", 0.25" if row.kind == "per_channel" else ""
+    w += "".join(", %s=%r" % kv for kv in row.required_params().items())
     return {
         "forward": "fastact.%s(x%s, out=x)" % (row.name, w),
         "derivative": "fastact.%s_derivative(x%s, out=x)" % (row.name, w),
         "backward(x)": "fastact.%s_backward(g, x%s, out=x)" % (row.name, w),
-        "backward(y)": "fastact.%s_backward(g, y=y2, out=g)" % row.name,
+        "backward(y)": "fastact.%s_backward(g, y=y2%s, out=g)" % (row.name, w),
     }[pass_]
 
 
@@ -245,14 +247,15 @@ def inplace_rows(target_ns, n=64 * 1024):
         buf, o = np.empty_like(x), np.empty_like(x)
         cases = []
         for row in elementwise("exp"):
-            fn = getattr(fastact, row.name)
+            fn = functools.partial(getattr(fastact, row.name), **row.required_params())
             cases.append(("%s(x, out=x)" % row.name,
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=buf)),
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=o))))
         for row in elementwise("exp"):
             if not has_pass(row, "backward(x)"):
                 continue
-            fn = getattr(fastact, row.name + "_backward")
+            fn = functools.partial(getattr(fastact, row.name + "_backward"),
+                                   **row.required_params())
             cases.append(("%s_backward(g, x, out=g)" % row.name,
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=buf)),
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=o))))
@@ -274,7 +277,7 @@ def thread_rows(target_ns):
             x = (4 * rng.standard_normal(n)).astype(dt)
             o = np.empty_like(x)
             for row in elementwise("exp"):
-                fn = getattr(fastact, row.name)
+                fn = functools.partial(getattr(fastact, row.name), **row.required_params())
 
                 def one(fn=fn):
                     fastact.set_num_threads(1)
@@ -290,7 +293,7 @@ def thread_rows(target_ns):
             for row in elementwise():
                 if not _bench.memory_bound(row, "forward"):
                     continue
-                fn = getattr(fastact, row.name)
+                fn = functools.partial(getattr(fastact, row.name), **row.required_params())
 
                 def two(fn=fn):
                     fastact.set_num_threads(2)

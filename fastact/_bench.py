@@ -81,8 +81,9 @@ def memory_bound(row, pass_):
 
 
 def constants(row):
-    """The row's parameters at their defaults and its named constants, {name: float}."""
-    values = {k: float(v) for k, v in row.defaults().items()}
+    """The row's parameters at their defaults (a required one at its first sample) and its
+    named constants, {name: float}."""
+    values = {k: float(v) for k, v in row.base_params().items()}
     values.update({k: float(v) for k, v in bench_data(row).get(("constants", None), {}).items()})
     return values
 
@@ -218,7 +219,7 @@ class Inputs:
             elif case.axis is not None:
                 y = forward(x, axis=case.axis)
             else:
-                y = forward(x)
+                y = forward(x, **case.row.required_params())
             self._y[key] = np.ascontiguousarray(y, dtype=self.dtype)
         return self._y[key]
 
@@ -326,7 +327,7 @@ def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
         args.append("w")
     if p == "backward(y)":
         args.append("y=y")
-    kw = {}
+    kw = dict(row.required_params())  # (a required parameter at its first sample)
     if case.axis is not None:
         kw["axis"] = case.axis
     if out:

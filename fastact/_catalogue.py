@@ -151,6 +151,15 @@ class Row:
     def defaults(self):
         return {p.name: p.default for p in self.params}
 
+    def base_params(self):
+        """The defaults, a required parameter at its first sample: the one parameter set the
+        benchmarks and the accuracy script use."""
+        return {p.name: p.samples[0] if p.required else p.default for p in self.params}
+
+    def required_params(self):
+        """The required parameters at their first samples: what every call must pass."""
+        return {p.name: p.samples[0] for p in self.params if p.required}
+
     def sample_params(self):
         """Parameter sets for tests and the fingerprint: every sample of every parameter, in
         order, with the others at their defaults (a required one at its first sample), those
@@ -377,6 +386,27 @@ ROWS = (
             ("torch", "forward"): ("F.hardshrink(x, 0.5)", "F.hardshrink(tx, 0.5)"),
             ("torch", "backward(x)"): ("aten.hardshrink_backward(g, x, 0.5)",
                                        "A.hardshrink_backward(tg, tx, 0.5)"),
+        }),
+    Row("threshold", "elementwise", "x if x > threshold else value",
+        derivative="1 where x > threshold, else 0 (0 at x = threshold)",
+        backward_y="1 where y > threshold (value <= threshold)",
+        params=(Param("threshold", None, "x passes where x > threshold",
+                      samples=(0.0, 1.0, -2.5, 0.5, 1e30)),
+                Param("value", None, "the result where x <= threshold",
+                      samples=(0.0, -1.0, 20.0, -1e30))),
+        rules=(Rule("value", "<=", "threshold",
+                    "value: backward from y= needs value <= threshold (got value=%(value)r, "
+                    "threshold=%(threshold)r): otherwise an output y = value does not tell "
+                    "x <= threshold from x = value; pass x= instead", when="y"),),
+        own_backward=False, cls="Threshold", torch="F.threshold(x, threshold, value)",
+        bounds=EXACT_BOUNDS,
+        bench={
+            ("numpy", "forward"): (None, "np.where(x > threshold, x, value)"),
+            ("torch", "forward"): ("F.threshold(x, 0, 0)", "F.threshold(tx, 0.0, 0.0)"),
+            ("torch", "backward(x)"): ("aten.threshold_backward(g, x, 0)",
+                                       "A.threshold_backward(tg, tx, 0.0)"),
+            ("torch", "backward(y)"): ("aten.threshold_backward(g, y, 0)",
+                                       "A.threshold_backward(tg, ty, 0.0)"),
         }),
     Row("rrelu", "elementwise",
         "evaluation mode: x if x >= 0 else slope * x, slope = (lower + upper) / 2",

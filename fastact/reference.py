@@ -175,6 +175,25 @@ def hardshrink_backward(grad, x=None, *, y=None, lambd=0.5):
     return _arr(grad) * hardshrink_derivative(a, lambd=lambd)
 
 
+# --- threshold --------------------------------------------------------------------------------
+def threshold(x, *, threshold, value):
+    x = _arr(x)
+    return _nan_passthrough(x, np.where(x > _c(threshold, x), x, _c(value, x)))
+
+
+def threshold_derivative(x, *, threshold, value):
+    x = _arr(x)
+    return _nan_passthrough(x, (x > _c(threshold, x)).astype(x.dtype))
+
+
+def threshold_backward(grad, x=None, *, y=None, threshold, value):
+    a, from_y = _pick_input(x, y)
+    if from_y and value > threshold:
+        raise ValueError("value: backward from y= needs value <= threshold")
+    # (value <= threshold: y > threshold exactly where x > threshold)
+    return _arr(grad) * threshold_derivative(a, threshold=threshold, value=value)
+
+
 # --- rrelu (evaluation mode) ------------------------------------------------------------------
 def _rrelu_slope(lower, upper, like):
     return (_c(lower, like) + _c(upper, like)) / 2

@@ -69,7 +69,7 @@ HAVE_WIDE_LONGDOUBLE = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nman
 FUNCTIONS = tuple(r.name for r in catalogue.rows("elementwise"))
 MAIN_FUNCTIONS = tuple(r.name for r in catalogue.rows("elementwise") if r.cost == "exp")
 PASSES = ("forward", "derivative", "backward")  # backward = f_backward(grad, x)
-PARAMS = {r.name: r.defaults() for r in catalogue.rows("elementwise") if r.params}
+PARAMS = {r.name: r.base_params() for r in catalogue.rows("elementwise") if r.params}
 
 # Margin above 0.5 ULP before a result counts as not correctly rounded (the reference's error).
 CR_MARGIN = {F32: 2.0 ** -20, F64: 2.0 ** -7}

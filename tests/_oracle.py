@@ -70,6 +70,12 @@ def params_for(name):
     return catalogue.row(name).example_params()
 
 
+def needed_params(name):
+    """The parameters a call needs at least: the required ones (no default) at their first
+    sample (threshold's threshold and value); {} where every parameter has a default."""
+    return {p.name: p.samples[0] for p in catalogue.row(name).params if p.required}
+
+
 def param_sets(name, pass_=None):
     """The parameter sets the tests sweep for a function and pass: the catalogue's samples, and
     0 for every parameter the rules allow it for; those its rules allow (for the pass)."""

@@ -19,6 +19,7 @@ from fastact._kernels import _dispatch
 
 from cases import CONSTANTS, EXACT
 import _accuracy
+from _oracle import needed_params
 
 ROWS = cat.ROWS
 EW = cat.rows("elementwise")
@@ -83,7 +84,7 @@ def test_classes_get_and_available():
     for r in ROWS:
         cls = getattr(fastact, r.cls)
         assert cls.name == r.name and issubclass(cls, fastact.Activation)
-        params = {"weight": 0.25} if r.kind == "per_channel" else {}
+        params = {"weight": 0.25} if r.kind == "per_channel" else needed_params(r.name)
         assert type(fastact.get(r.name, **params)) is cls
         for a in r.aliases:
             assert type(fastact.get(a.upper(), **params)) is cls

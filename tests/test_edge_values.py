@@ -19,7 +19,7 @@ import fastact
 from _oracle import (
     DTYPES, ELEMENTWISE, HAS_ALPHA, PASSES, SELU_SCALE_ALPHA_EXACT, SELU_SCALE_STR,
     assert_ulp, assert_within, bound, edge_values, elementwise_case, log_softmax_tol, oracle,
-    param_sets, params_for, passes_of, softmax_tol,
+    needed_params, param_sets, params_for, passes_of, softmax_tol,
 )
 
 DT = pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.name)
@@ -195,7 +195,8 @@ def test_nan_in_nan_out(name, dtype):
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_nan_grad_gives_nan(name, dtype):
     """backward is literally grad * f'(.): NaN grad -> NaN everywhere, even where f' = 0."""
-    params = {"alpha": 0.0} if name in HAS_ALPHA else {}  # alpha = 0: f' = 0 for x < 0
+    # alpha = 0: f' = 0 for x < 0 (a function with required parameters: their first samples)
+    params = {"alpha": 0.0} if name in HAS_ALPHA else needed_params(name)
     x = np.array([-3.0, -1.0, -0.0, 0.0, 0.5, 2.0, 1e4, -1e4], dtype=dtype)
     g = np.full(x.shape, np.nan, dtype=dtype)
     y = getattr(fastact, name)(x, **params)
@@ -213,9 +214,9 @@ def test_infinite_grad(dtype):
     g = np.array([inf, -inf], dtype=dtype)
     x = np.array([0.5, 0.5], dtype=dtype)
     for name in ELEMENTWISE:  # (f'(0.5) is 1 for most functions; 1/6, 0, ... for others)
-        r = getattr(fastact, name + "_backward")(g, x)
+        r = getattr(fastact, name + "_backward")(g, x, **needed_params(name))
         with np.errstate(invalid="ignore"):
-            want = g * getattr(fastact, name + "_derivative")(x)
+            want = g * getattr(fastact, name + "_derivative")(x, **needed_params(name))
         np.testing.assert_array_equal(r, want, err_msg=name)
     r = fastact.relu_backward(g, np.array([-1.0, 0.0], dtype=dtype))
     assert np.all(np.isnan(r))

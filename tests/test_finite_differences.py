@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fastact
-from _oracle import ELEMENTWISE, HAS_ALPHA, passes_of
+from _oracle import ELEMENTWISE, HAS_ALPHA, needed_params, passes_of
 
 F64 = np.float64
 
@@ -35,7 +35,7 @@ ALPHA_CASES = [
 
 @pytest.mark.parametrize("name,alpha", ALPHA_CASES)
 def test_elementwise_derivative_vs_differences(name, alpha):
-    params = {} if alpha is None else {"alpha": alpha}
+    params = needed_params(name) if alpha is None else {"alpha": alpha}
     x = _x_away_from_kinks(400, seed=len(name))
     f = getattr(fastact, name)
     h = 1e-5 * np.maximum(1.0, np.abs(x))

@@ -29,7 +29,7 @@ import fastact
 from _oracle import (
     DTYPES, ELEMENTWISE, HAS_ALPHA, PASSES, assert_ulp, assert_within, bound,
     elementwise_case, log_softmax_backward_tol, log_softmax_tol, oracle, softmax_backward_tol,
-    passes_of, softmax_tol, spacing, ulp_error,
+    needed_params, passes_of, softmax_tol, spacing, ulp_error,
 )
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6)
@@ -61,8 +61,8 @@ def alpha_strategy(name, pass_):
                      st.floats(lo, 3.0))
 
 
-def _params(alpha):
-    return {} if alpha is None else {"alpha": alpha}
+def _params(alpha, name):
+    return needed_params(name) if alpha is None else {"alpha": alpha}
 
 
 @pytest.mark.parametrize("name,pass_", [(n, p) for n in ELEMENTWISE for p in passes_of(n)])
@@ -70,7 +70,7 @@ def _params(alpha):
 def test_kernels_match_oracle(name, pass_, data):
     dtype, x, g = data.draw(x_and_grad())
     alpha = data.draw(alpha_strategy(name, pass_))
-    got, want, inputs = elementwise_case(name, pass_, x, g, _params(alpha))
+    got, want, inputs = elementwise_case(name, pass_, x, g, _params(alpha, name))
     assert_ulp(got, want, bound(name, pass_), inputs, "%s %s %s alpha=%r" % (name, pass_, dtype, alpha))
 
 
@@ -79,7 +79,7 @@ def test_kernels_match_oracle(name, pass_, data):
 def test_backward_is_grad_times_derivative(name, data):
     dtype, x, g = data.draw(x_and_grad())
     alpha = data.draw(alpha_strategy(name, "backward_x"))
-    params = _params(alpha)
+    params = _params(alpha, name)
     b = getattr(fastact, name + "_backward")(g, x, **params)
     d = getattr(fastact, name + "_derivative")(x, **params)
     with np.errstate(all="ignore"):
@@ -109,7 +109,7 @@ DY = {  # d/dy of f' written through y (where it matters), per function
 def test_backward_from_y_matches_backward_from_x(name, data):
     dtype, x, g = data.draw(x_and_grad())
     alpha = data.draw(alpha_strategy(name, "backward_y"))
-    params = _params(alpha)
+    params = _params(alpha, name)
     f = getattr(fastact, name)
     b = getattr(fastact, name + "_backward")
     y = f(x, **params)
@@ -193,7 +193,8 @@ def test_layout_and_in_place_are_bitwise_identical(data):
     x = data.draw(hnp.arrays(dtype, shape, elements=elements(dtype)))
     g = data.draw(hnp.arrays(dtype, shape, elements=elements(dtype, finite=True)))
     name = data.draw(st.sampled_from(ELEMENTWISE))
-    params = {"alpha": data.draw(st.sampled_from([0.0, 0.2, 1.5]))} if name in HAS_ALPHA else {}
+    params = ({"alpha": data.draw(st.sampled_from([0.0, 0.2, 1.5]))} if name in HAS_ALPHA
+              else needed_params(name))
     xf, gf = np.asfortranarray(x), np.asfortranarray(g)
     calls = [
         (getattr(fastact, name), lambda a, b, fn, **o: fn(a, **o, **params)),

@@ -55,16 +55,19 @@ def _slots():
     for row in cat.ROWS:
         n = row.name
         if row.kind == "elementwise":
+            k = {p.name: p.samples[0] for p in row.params if p.required}  # (threshold's)
             out += [
-                (n + " x", lambda b, n=n: getattr(fastact, n)(b), "x"),
-                (n + "' x", lambda b, n=n: getattr(fastact, n + "_derivative")(b), "x"),
-                (n + "_backward grad", lambda b, n=n: getattr(fastact, n + "_backward")(b, X),
-                 "grad"),
-                (n + "_backward x", lambda b, n=n: getattr(fastact, n + "_backward")(g, b), "x"),
+                (n + " x", lambda b, n=n, k=k: getattr(fastact, n)(b, **k), "x"),
+                (n + "' x", lambda b, n=n, k=k: getattr(fastact, n + "_derivative")(b, **k), "x"),
+                (n + "_backward grad",
+                 lambda b, n=n, k=k: getattr(fastact, n + "_backward")(b, X, **k), "grad"),
+                (n + "_backward x",
+                 lambda b, n=n, k=k: getattr(fastact, n + "_backward")(g, b, **k), "x"),
             ]
             if row.takes_y:
                 out.append((n + "_backward y",
-                            lambda b, n=n: getattr(fastact, n + "_backward")(g, y=b), "y"))
+                            lambda b, n=n, k=k: getattr(fastact, n + "_backward")(g, y=b, **k),
+                            "y"))
         elif row.kind == "per_channel":
             out += [
                 (n + " x", lambda b, n=n: getattr(fastact, n)(b, w), "x"),
