@@ -5,6 +5,9 @@ Every elementwise function f of the catalogue comes as ``f(x)``, ``f_derivative(
 axis (softmax, log_softmax) have their own signatures. All take ``out=`` (``out=x`` is in
 place) and compute float32 and float64 natively in compiled kernels that release the GIL.
 ``available()`` lists the functions, ``get(name, **params)`` gives an activation object.
+Also: ``fastact.init`` (weight initialisers and gains), ``softmax_cross_entropy`` and
+``sigmoid_binary_cross_entropy`` (fused losses with their gradient), ``plot()`` (each
+function and its derivative as a matplotlib figure; needs ``fastact[plot]``).
 """
 import os as _os
 
@@ -23,6 +26,11 @@ from ._kernels._dispatch import config, get_num_threads, set_num_threads
 from . import _catalogue
 from ._objects import CLASSES as _CLASSES, Activation, available, get
 from . import _api, reference
+# beyond the catalogue's functions: initialisers, fused losses, pictures (fastact._plot imports
+# matplotlib only when plot() is called: `import fastact` never imports it)
+from . import init, loss
+from .loss import sigmoid_binary_cross_entropy, softmax_cross_entropy
+from ._plot import plot
 
 # the public functions and classes of every catalogue row, and the aliases
 for _row in _catalogue.ROWS:

@@ -1,9 +1,12 @@
 """Type stubs of fastact, generated from fastact/_catalogue.py. Do not edit."""
-from typing import Any, Dict, List, Optional, Tuple, Union
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from numpy.typing import ArrayLike, NDArray
 
-from . import reference as reference
+from . import init as init, loss as loss, reference as reference
+from .loss import sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy
+from .loss import softmax_cross_entropy as softmax_cross_entropy
 
 __version__: str
 
@@ -13,6 +16,10 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def available() -> List[str]: ...
 def get(name: Union[str, Activation], **params: Any) -> Activation: ...
+def plot(names: Union[None, str, Sequence[str]] = ..., *, derivative: bool = ...,
+         range: Tuple[float, float] = ..., params: Optional[Dict[str, Dict[str, Any]]] = ...,
+         saturation: float = ..., points: int = ..., columns: Optional[int] = ...,
+         out: Union[None, str, 'os.PathLike[str]'] = ..., dpi: int = ...) -> Any: ...
 
 class Activation:
     name: str

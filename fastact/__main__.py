@@ -1,12 +1,17 @@
-"""Command line: ``fastact bench`` (also ``python -m fastact bench``).
+"""Command line: ``fastact bench`` and ``fastact plot`` (also ``python -m fastact ...``).
 
 bench: times every function's forward, derivative and backward passes in fastact, in the
 plain-NumPy ``fastact.reference``, in NumPy's direct ufunc expression where there is one and in
 PyTorch CPU when it is installed, on the same input arrays, next to the memory-bandwidth
 baseline ``np.copyto``; prints one table of throughputs in G elements/s (median of repeated
 runs after a warm-up). ``demo`` is an alias of ``bench`` kept for old scripts.
+
+plot: draws each function and its derivative, with kinks and vanishing-gradient regions, from
+the fastact kernels (fastact._plot), into one PNG or SVG, or one PNG per function into a
+directory. Needs matplotlib (``pip install fastact[plot]``).
 """
 import argparse
+import os
 import datetime
 import json
 import math
@@ -462,6 +467,49 @@ def bench(args, argv):
     return 0
 
 
+def plot(args, argv):
+    from fastact import _plot
+
+    def error(message, code=2):
+        print("fastact plot: error: %s" % message, file=sys.stderr)
+        return code
+
+    try:
+        names = _plot.resolve_names(args.names or None)
+        _plot.check_range(tuple(args.range))
+    except (TypeError, ValueError) as exc:
+        return error(exc)
+    out = args.out
+    ext = os.path.splitext(out)[1].lower()
+    to_dir = os.path.isdir(out) or out.endswith(("/", os.sep)) or not ext
+    if not to_dir and ext not in (".png", ".svg"):
+        return error("--out: expected a directory or a file name ending in .png or .svg, "
+                     "got %r" % out)
+    options = dict(derivative=args.derivative, range=tuple(args.range),
+                   saturation=args.saturation)
+    try:
+        if to_dir:
+            os.makedirs(out, exist_ok=True)
+            written = [_plot.save(_plot.plot(name, **options), os.path.join(out, name + ".png"),
+                                  dpi=args.dpi) for name in names]
+        else:
+            parent = os.path.dirname(os.path.abspath(out))
+            if not os.path.isdir(parent):
+                return error("--out: directory %s does not exist" % parent)
+            written = [_plot.save(_plot.plot(names, columns=args.columns, **options), out,
+                                  dpi=args.dpi)]
+    except ImportError as exc:
+        return error(exc, 1)
+    except (TypeError, ValueError) as exc:
+        return error(exc)
+    except OSError as exc:
+        return error("cannot write %s: %s" % (out, exc), 1)
+    if not args.quiet:
+        for path in written:
+            print("fastact plot: wrote %s" % path, file=sys.stderr)
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="fastact",
@@ -510,6 +558,30 @@ def _parser():
                             % (FULL_TIMING[0], QUICK_TIMING[0]))
         p.add_argument("--quiet", action="store_true", help="no progress on stderr")
         p.set_defaults(func=bench)
+    p = sub.add_parser(
+        "plot", help="draw each function and its derivative (needs matplotlib)",
+        description="Draws each function f and its derivative f' over a range of x, computed "
+                    "by the fastact kernels, in a grid of subplots: kinks (where f' jumps) "
+                    "are marked and the vanishing-gradient regions (|f'| below --saturation) "
+                    "shaded. softmax and log_softmax are drawn as the two-class curve "
+                    "softmax([x, 0])[0]. Needs matplotlib: pip install fastact[plot].")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="functions to draw (default: all): %s" % ", ".join(
+                       r.name for r in cat.ROWS))
+    p.add_argument("--derivative", action=argparse.BooleanOptionalAction, default=True,
+                   help="also draw f' (default; --no-derivative: f only)")
+    p.add_argument("--range", nargs=2, type=float, default=[-6.0, 6.0], metavar=("LO", "HI"),
+                   help="the range of x (default: -6 6)")
+    p.add_argument("--out", default="activations.png", metavar="DIR|FILE.png|FILE.svg",
+                   help="one PNG or SVG file with every function (default: activations.png), "
+                        "or a directory (an existing one, or a name ending in / or without "
+                        "extension) that gets one NAME.png per function")
+    p.add_argument("--saturation", type=float, default=0.01, metavar="T",
+                   help="shade where |f'| < T (default: 0.01; 0: no shading)")
+    p.add_argument("--columns", type=int, metavar="N", help="subplots per row (default: 4)")
+    p.add_argument("--dpi", type=int, default=100, help="PNG resolution (default: 100)")
+    p.add_argument("--quiet", action="store_true", help="do not print the files written")
+    p.set_defaults(func=plot)
     return parser
 
 

@@ -17,7 +17,7 @@ Adding a function: docs/adding-a-function.md.
 """
 
 __all__ = ["Param", "Rule", "Row", "ROWS", "BY_NAME", "ALIASES", "row", "rows", "resolve",
-           "PASSES", "api_table"]
+           "PASSES", "api_table", "LINEAR_LAYERS"]
 
 # The passes of an elementwise function, in kernel-table order:
 #   forward      f(x)
@@ -101,12 +101,16 @@ class Row:
     cls             the class name of the activation object
     aliases         other names get() and the module accept
     log_domain      'axis' rows: the output is a log-probability (the log-domain kernels)
+    gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
+                    (fastact.init): a number, or a function of the parameter (None: the
+                    default) for a row whose gain depends on it (leaky_relu); None: PyTorch
+                    has no gain for the function (fastact.init refuses it)
     """
 
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
-                 passes=PASSES, log_domain=False):
+                 passes=PASSES, log_domain=False, gain=None):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -115,6 +119,7 @@ class Row:
         self.bounds = dict(bounds or {})
         self.bench = dict(bench or {})
         self.log_domain = log_domain
+        self.gain = gain
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "exp")
@@ -266,6 +271,18 @@ def _alpha_y_rule():
                 when="y")
 
 
+def _leaky_relu_gain(slope=None):
+    """torch.nn.init.calculate_gain('leaky_relu', slope): sqrt(2 / (1 + slope^2)), slope 0.01
+    when None (PyTorch's default, the same as the row's alpha default)."""
+    slope = 0.01 if slope is None else slope
+    return (2.0 / (1.0 + slope * slope)) ** 0.5
+
+
+# Names torch.nn.init.calculate_gain accepts for layers without a nonlinearity (gain 1); not
+# functions of fastact, so not rows: fastact.init accepts them with the rows' names.
+LINEAR_LAYERS = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d")
+
 # constants of the formulas, for the benchmark expressions (Row.bench)
 _SELU = {"scale": "1.0507009873554804934193349852946",
          "alpha": "1.6732632423543772848170429916717"}
@@ -277,7 +294,7 @@ SMOOTH_BOUNDS = {"forward": 2, "derivative": 4, "backward": 4}
 ROWS = (
     Row("identity", "elementwise", "x",
         derivative="1 (NaN where x is NaN)", backward_y="1",
-        cls="Identity", torch="x (torch.nn.Identity)", aliases=("linear",),
+        cls="Identity", gain=1.0, torch="x (torch.nn.Identity)", aliases=("linear",),
         bounds=EXACT_BOUNDS,
         bench={
             ("numpy", "forward"): ("np.copyto(o, x)", "(np.copyto(o, x), o)[1]"),
@@ -286,7 +303,7 @@ ROWS = (
     Row("relu", "elementwise", "max(x, 0); NaN stays NaN",
         derivative="1 if x > 0 else 0 (0 at x = 0, the left branch)",
         backward_y="1 where y > 0",
-        cls="ReLU", torch="F.relu(x)", bounds=EXACT_BOUNDS,
+        cls="ReLU", gain=2.0 ** 0.5, torch="F.relu(x)", bounds=EXACT_BOUNDS,
         bench={
             ("numpy", "forward"): (None, "np.maximum(x, 0, out=o)"),
             # differ from fastact only for NaN input (x > 0 is False for NaN)
@@ -486,7 +503,8 @@ ROWS = (
         params=(Param("alpha", 0.01, "the slope for x < 0",
                       samples=(0.01, 0.3, 1.0, 1000.0, 2.0 ** -30, -0.5)),),
         rules=(_alpha_y_rule(),),
-        cls="LeakyReLU", torch="F.leaky_relu(x, negative_slope=alpha)",
+        cls="LeakyReLU", gain=_leaky_relu_gain,
+        torch="F.leaky_relu(x, negative_slope=alpha)",
         bounds={"forward": 1, "derivative": 0, "backward": 1},
         bench={
             ("numpy", "forward"): ("np.maximum(x, np.multiply(x, 0.01, out=o), out=o)",
@@ -534,7 +552,7 @@ ROWS = (
         derivative="scale if x > 0 else scale * alpha * exp(x)",
         backward_y="selu'(x) = y + scale * alpha for y <= 0",
         cost="exp", tail=("derivative", "backward_x"),
-        cls="SELU", torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
+        cls="SELU", gain=0.75, torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
         bench={
             ("constants", None): _SELU,
             ("numexpr", "forward"): (None, "scale * where(x > 0, x, alpha * expm1(x))"),
@@ -562,7 +580,7 @@ ROWS = (
         derivative="sigmoid(x) * sigmoid(-x), accurate for every x",
         backward_y="sigmoid'(x) = y * (1 - y)",
         cost="exp", tail=("forward", "derivative", "backward_x"),
-        cls="Sigmoid", torch="torch.sigmoid(x)",
+        cls="Sigmoid", gain=1.0, torch="torch.sigmoid(x)",
         bounds=SMOOTH_BOUNDS,
         bench={
             ("numpy", "forward"): (
@@ -589,7 +607,7 @@ ROWS = (
         derivative="1 - tanh(x)^2 = sech(x)^2, accurate for every x",
         backward_y="tanh'(x) = 1 - y^2",
         cost="exp", tail=("derivative", "backward_x"),
-        cls="Tanh", torch="torch.tanh(x)", bounds=SMOOTH_BOUNDS,
+        cls="Tanh", gain=5.0 / 3.0, torch="torch.tanh(x)", bounds=SMOOTH_BOUNDS,
         bench={
             ("numpy", "forward"): (None, "np.tanh(x, out=o)"),
             ("numpy", "derivative"): (
@@ -810,9 +828,12 @@ BLOCKS = {"api-table": api_table, "bounds-table": bounds_table}
 
 
 def render_readme(text):
-    """text with every generated block (<!-- NAME:start --> ... <!-- NAME:end -->) rewritten."""
+    """text with every generated block (<!-- NAME:start --> ... <!-- NAME:end -->) it has
+    rewritten (README.md: the API table; docs/accuracy.md: the bounds table)."""
     for name, make in BLOCKS.items():
         start, end = "<!-- %s:start -->" % name, "<!-- %s:end -->" % name
+        if start not in text:
+            continue
         i, j = text.index(start) + len(start), text.index(end)
         text = text[:i] + "\n" + make() + "\n" + text[j:]
     return text
@@ -824,11 +845,14 @@ def stubs():
     arr, opt = "NDArray[Any]", "Optional[NDArray[Any]]"
     lines = [
         '"""Type stubs of fastact, generated from fastact/_catalogue.py. Do not edit."""',
-        "from typing import Any, Dict, List, Optional, Tuple, Union",
+        "import os",
+        "from typing import Any, Dict, List, Optional, Sequence, Tuple, Union",
         "",
         "from numpy.typing import ArrayLike, NDArray",
         "",
-        "from . import reference as reference",
+        "from . import init as init, loss as loss, reference as reference",
+        "from .loss import sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy",
+        "from .loss import softmax_cross_entropy as softmax_cross_entropy",
         "",
         "__version__: str",
         "",
@@ -838,6 +862,11 @@ def stubs():
         "def get_num_threads() -> int: ...",
         "def available() -> List[str]: ...",
         "def get(name: Union[str, Activation], **params: Any) -> Activation: ...",
+        "def plot(names: Union[None, str, Sequence[str]] = ..., *, derivative: bool = ...,",
+        "         range: Tuple[float, float] = ..., params: Optional[Dict[str, Dict[str, Any]]]"
+        " = ...,",
+        "         saturation: float = ..., points: int = ..., columns: Optional[int] = ...,",
+        "         out: Union[None, str, 'os.PathLike[str]'] = ..., dpi: int = ...) -> Any: ...",
         "",
         "class Activation:",
         "    name: str",
@@ -923,12 +952,14 @@ def _write_if_changed(path, text):
 
 
 if __name__ == "__main__":
-    # python fastact/_catalogue.py [README.md]: regenerate README's tables and the type stubs
+    # python fastact/_catalogue.py [README.md]: regenerate README's API table, the bounds table
+    # of docs/accuracy.md (next to README) and the type stubs
     import os
     import sys
 
     readme = sys.argv[1] if len(sys.argv) > 1 else "README.md"
-    with open(readme, encoding="utf-8") as f:
-        print("%s: %s" % (readme, _write_if_changed(readme, render_readme(f.read()))))
+    for path in (readme, os.path.join(os.path.dirname(readme), "docs", "accuracy.md")):
+        with open(path, encoding="utf-8") as f:
+            print("%s: %s" % (path, _write_if_changed(path, render_readme(f.read()))))
     stub = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__init__.pyi")
     print("%s: %s" % (stub, _write_if_changed(stub, stubs() + "\n")))

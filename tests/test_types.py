@@ -47,6 +47,16 @@ def _usage():
         if row.kind == "per_channel":
             init = "0.25"
         lines += ["a = fastact.%s(%s)" % (row.cls, init), "r = a(x)"]
+    lines += ["w: NDArray[Any] = fastact.init.kaiming_normal((4, 3), rng=0)",
+              "w = fastact.init.orthogonal((4, 3), activation='tanh', rng=np.random.default_rng(0),"
+              " dtype=np.float64)",
+              "gain: float = fastact.init.calculate_gain('leaky_relu', 0.2)",
+              "lab: NDArray[Any] = np.array([0, 3])",
+              "loss: Any = fastact.softmax_cross_entropy(x, lab, reduction='sum')",
+              "loss, r = fastact.softmax_cross_entropy(x, lab, return_grad=True)",
+              "loss, r = fastact.sigmoid_binary_cross_entropy(x, g, return_grad=True)",
+              "loss = fastact.loss.sigmoid_binary_cross_entropy(x, g, pos_weight=np.ones(4))",
+              "fig: Any = fastact.plot(['relu'], range=(-2.0, 2.0))"]
     lines += ["a = fastact.get('relu')", "n: int = fastact.get_num_threads()",
               "fastact.set_num_threads(n)", "names: list[str] = fastact.available()",
               "v: str = fastact.__version__"]
@@ -69,6 +79,9 @@ def test_mypy_strict_accepts_every_public_call(tmp_path):
 
 def test_mypy_rejects_a_positional_y(tmp_path):
     r = _mypy(tmp_path, _usage() + "r = fastact.softmax_backward(g, r)\n"
-                                   "r = fastact.relu(x, alpha=0.1)\n")
+                                   "r = fastact.relu(x, alpha=0.1)\n"
+                                   "r = fastact.init.xavier_normal((2, 2), mode='fan_in')\n"
+                                   "r = fastact.softmax_cross_entropy(x, lab, reduction='avg')\n")
     assert r.returncode == 1, r.stdout
     assert "softmax_backward" in r.stdout and '"alpha"' in r.stdout, r.stdout
+    assert '"mode"' in r.stdout and "reduction" in r.stdout, r.stdout
