@@ -101,6 +101,8 @@ class Row:
     cls             the class name of the activation object
     aliases         other names get() and the module accept
     log_domain      'axis' rows: the output is a log-probability (the log-domain kernels)
+    negate          'axis' rows: the kernels read -x (softmin = softmax(-x), negation exact:
+                    the same bits as softmax of -x; the VJP is softmax's, negated)
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
@@ -110,7 +112,7 @@ class Row:
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
-                 passes=PASSES, log_domain=False, gain=None):
+                 passes=PASSES, log_domain=False, negate=False, gain=None):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -119,6 +121,8 @@ class Row:
         self.bounds = dict(bounds or {})
         self.bench = dict(bench or {})
         self.log_domain = log_domain
+        self.negate = negate
+        assert not (negate and log_domain), "no log-domain negated kernels"
         self.gain = gain
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
@@ -736,6 +740,23 @@ ROWS = (
             ("target", "forward"): (2.0, 2.0),
             ("overhead", "forward"): (None, "np.exp(x, out=x)"),
             ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
+        }),
+    Row("softmin", "axis", "softmax(-x) = exp(min - x) / sum(exp(min - x)) along `axis`",
+        derivative="vector-Jacobian product y * (sum(grad * y) - grad)",
+        cls="Softmin", torch="F.softmin(x, dim=axis)", cost="exp", negate=True,
+        bench={
+            ("numpy", "forward"): (
+                "e = np.exp(x.min(axis) - x); e / e.sum(axis), into o",
+                "(np.subtract(x.min(axis=axis, keepdims=True), x, out=o), np.exp(o, out=o),"
+                " np.divide(o, o.sum(axis=axis, keepdims=True), out=o))[-1]"),
+            ("numpy", "backward(y)"): (
+                "y * ((g * y).sum(axis) - g), into o",
+                "(np.multiply(g, y, out=o), np.subtract(o.sum(axis=axis, keepdims=True), g, out=o),"
+                " np.multiply(o, y, out=o))[-1]"),
+            ("torch", "forward"): ("F.softmin(x, dim={axis})", "F.softmin(tx, dim=axis)"),
+            ("torch", "backward(y)"): ("-aten._softmax_backward_data(g, y, {axis})",
+                                       "torch.neg(A._softmax_backward_data(tg, ty, axis, tdtype))"),
+            ("target", "forward"): (1.5, 1.5),
         }),
     Row("log_softmax", "axis", "x - max - log(sum(exp(x - max))) along `axis`",
         derivative="vector-Jacobian product grad - exp(y) * sum(grad)",

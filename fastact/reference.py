@@ -539,6 +539,20 @@ def log_softmax_backward(grad, *, y, axis=-1):
     return grad - np.exp(y) * np.sum(grad, axis=axis, keepdims=True)
 
 
+# --- softmin ---------------------------------------------------------------------------------
+def softmin(x, *, axis=-1):
+    """softmax(-x): exp(min - x) / sum(exp(min - x))."""
+    x = _arr(x)
+    e = np.exp(np.min(x, axis=axis, keepdims=True) - x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmin_backward(grad, *, y, axis=-1):
+    """Vector-Jacobian product: y * (sum(grad * y) - grad) (softmax's, negated)."""
+    grad, y = _arr(grad), _arr(y)
+    return y * (np.sum(grad * y, axis=axis, keepdims=True) - grad)
+
+
 def get(name):
     """The reference function of a public name or alias (``reference.get("tanh_backward")``)."""
     from fastact import _catalogue

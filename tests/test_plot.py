@@ -47,6 +47,7 @@ KINKS = {
     "prelu": {(): [0.0], (("weight", 1.0),): []},
     "softmax": {(): []},
     "log_softmax": {(): []},
+    "softmin": {(): []},
 }
 
 

@@ -436,3 +436,43 @@ def test_block_boundaries(n, dtype):
             == fastact.softmax_backward(g, y=y, axis=1).tobytes())
     assert (fastact.log_softmax_backward(gt, y=lyt, axis=0).T.tobytes()
             == fastact.log_softmax_backward(g, y=ly, axis=1).tobytes())
+
+
+# --- softmin = softmax(-x) --------------------------------------------------------------------
+# The softmin kernels are the softmax kernels reading -x (negation is exact), so softmin(x) has
+# the bits of softmax(-x), and softmin_backward(g, y) the values of -softmax_backward(g, y)
+# (y * (s - g), where softmax's is y * (g - s): equal up to the sign of an exact zero). Both
+# therefore hold softmax's bounds, which the oracle checks here too.
+@DT
+@pytest.mark.parametrize("shape,axis", SHAPE_AXES + [((70, 2049), 1), ((2049, 70), 0)])
+def test_softmin_is_softmax_of_minus_x(shape, axis, dtype):
+    x = logits(shape, dtype, seed=len(shape) + axis + 40)
+    g = grads(shape, dtype, seed=5)
+    n = x.shape[axis]
+    y = fastact.softmin(x, axis=axis)
+    assert y.tobytes() == fastact.softmax(-x, axis=axis).tobytes()
+    want = oracle("softmin", x, axis=axis)
+    assert_within(y, want, softmax_tol(want, n, dtype), {"x": x}, "softmin")
+    for layout in ("F", "noncontig") if x.size > 1 else ():
+        np.testing.assert_array_equal(fastact.softmin(_layout(x, layout), axis=axis), y)
+    b = fastact.softmin_backward(g, y=y, axis=axis)
+    np.testing.assert_array_equal(b, -fastact.softmax_backward(g, y=y, axis=axis))
+    bw = oracle("softmin_backward", g, y=y, axis=axis)
+    assert_within(b, bw, softmax_backward_tol(g, y, axis, dtype), {"grad": g, "y": y},
+                  "softmin_backward")
+    o = x.copy()
+    assert fastact.softmin(o, axis=axis, out=o) is o and o.tobytes() == y.tobytes()
+
+
+@DT
+def test_softmin_limits(dtype):
+    """-inf in softmin is +inf in softmax: the slice is NaN (as documented for softmax); +inf
+    gets 0; NaN makes the slice NaN."""
+    inf, nan = np.inf, np.nan
+    x = np.array([[0.0, 1.0, -inf], [inf, 0.0, 1.0], [nan, 0.0, 1.0]], dtype)
+    y = fastact.softmin(x)
+    assert np.isnan(y[0]).all() and np.isnan(y[2]).all()
+    e = np.exp(-1.0)
+    np.testing.assert_allclose(y[1], [0.0, 1 / (1 + e), e / (1 + e)],
+                               rtol=4 * np.finfo(dtype).eps)
+    assert y[1, 0] == 0
