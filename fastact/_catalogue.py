@@ -101,6 +101,8 @@ class Row:
     cls             the class name of the activation object
     aliases         other names get() and the module accept
     log_domain      'axis' rows: the output is a log-probability (the log-domain kernels)
+    simplex         'axis' rows: the output is the Euclidean projection onto the probability
+                    simplex (sparsemax; the kernels' bisection for its threshold)
     negate          'axis' rows: the kernels read -x (softmin = softmax(-x), negation exact:
                     the same bits as softmax of -x; the VJP is softmax's, negated)
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
@@ -112,7 +114,7 @@ class Row:
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
-                 passes=PASSES, log_domain=False, negate=False, gain=None):
+                 passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -122,6 +124,8 @@ class Row:
         self.bench = dict(bench or {})
         self.log_domain = log_domain
         self.negate = negate
+        self.simplex = simplex
+        assert not (simplex and (negate or log_domain))
         assert not (negate and log_domain), "no log-domain negated kernels"
         self.gain = gain
         self.aliases = tuple(aliases)
@@ -758,6 +762,13 @@ ROWS = (
                                        "torch.neg(A._softmax_backward_data(tg, ty, axis, tdtype))"),
             ("target", "forward"): (1.5, 1.5),
         }),
+    Row("sparsemax", "axis",
+        "max(x - tau, 0) along `axis`, tau such that the slice sums to 1: the Euclidean "
+        "projection onto the simplex (Martins and Astudillo, 2016)",
+        derivative="vector-Jacobian product grad - mean(grad over y > 0) where y > 0, else 0",
+        cls="Sparsemax", torch="none (not in torch.nn.functional)", cost="exp", simplex=True,
+        bench={},  # (the reference is the NumPy formula; PyTorch has no sparsemax)
+    ),
     Row("log_softmax", "axis", "x - max - log(sum(exp(x - max))) along `axis`",
         derivative="vector-Jacobian product grad - exp(y) * sum(grad)",
         cls="LogSoftmax", torch="F.log_softmax(x, dim=axis)", cost="exp", log_domain=True,

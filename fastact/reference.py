@@ -553,6 +553,36 @@ def softmin_backward(grad, *, y, axis=-1):
     return y * (np.sum(grad * y, axis=axis, keepdims=True) - grad)
 
 
+# --- sparsemax --------------------------------------------------------------------------------
+def _sparsemax_tau(x, axis=-1):
+    """The threshold tau of sparsemax (keepdims): sort descending, the support size
+    k = max{k: 1 + k z_(k) > z_(1) + ... + z_(k)}, tau = (z_(1) + ... + z_(k) - 1) / k."""
+    z = np.moveaxis(_arr(x), axis, -1)
+    zs = -np.sort(-z, axis=-1)
+    cs = np.cumsum(zs, axis=-1)
+    k = np.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+    kz = np.sum(1 + k * zs > cs, axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cs, np.maximum(kz, 1) - 1, axis=-1) - 1) / np.maximum(kz, 1)
+    return np.moveaxis(tau, -1, axis)
+
+
+def sparsemax(x, *, axis=-1):
+    """max(x - tau, 0): the Euclidean projection of each slice onto the probability simplex."""
+    x = _arr(x)
+    if x.size == 0:
+        return x.copy()
+    return np.maximum(x - _sparsemax_tau(x, axis), 0)
+
+
+def sparsemax_backward(grad, *, y, axis=-1):
+    """Vector-Jacobian product: on the support (y > 0) grad minus its mean there, else 0."""
+    grad, y = _arr(grad), _arr(y)
+    s = y > 0
+    mean = np.sum(np.where(s, grad, 0), axis=axis, keepdims=True) / np.sum(
+        s, axis=axis, keepdims=True)
+    return np.where(s, grad - mean, np.where(np.isnan(y), y, 0))
+
+
 def get(name):
     """The reference function of a public name or alias (``reference.get("tanh_backward")``)."""
     from fastact import _catalogue

@@ -48,6 +48,7 @@ KINKS = {
     "softmax": {(): []},
     "log_softmax": {(): []},
     "softmin": {(): []},
+    "sparsemax": {(): [-1.0, 1.0]},
 }
 
 
