@@ -20,6 +20,16 @@ _NATIVE = (F32, F64)
 
 
 # --- validation helpers -----------------------------------------------------------------------
+# fastact's functions are NumPy functions: a tensor in gives an ndarray out (through its
+# __array__), and `out` must be an ndarray; a CPU tensor's memory is out=t.numpy().
+_TENSOR_HINT = ("; the functions of fastact return NumPy arrays: pass out=t.numpy() to write "
+                "into a CPU tensor's memory, or use fastact.torch for tensors and autograd")
+
+
+def _is_tensor(a):
+    return type(a).__module__.split(".")[0] == "torch"
+
+
 def _unsupported(name, dtype):
     return TypeError(
         "%s: dtype %s is not supported; fastact computes in float32 and float64 (out-of-place "
@@ -147,7 +157,8 @@ def prepare(named, out, extra=()):
         _numbers(n, a)
     if out is not None:
         if not isinstance(out, np.ndarray):
-            raise TypeError("out: expected a numpy.ndarray, got %s" % type(out).__name__)
+            raise TypeError("out: expected a numpy.ndarray, got %s%s" % (
+                type(out).__name__, _TENSOR_HINT if _is_tensor(out) else ""))
         _numbers("out", out)
         typed.append(("out", out.dtype))
     for n, d in typed[1:]:

@@ -1,0 +1,229 @@
+"""Dask interop: fastact's kernels over the blocks of dask arrays (optional).
+
+``import fastact.dask`` needs Dask's arrays (``pip install 'dask[array]'``); ``import fastact``
+never imports Dask. Generated from the catalogue rows (and aliases), nothing listed by hand:
+
+* every elementwise row: ``fastact.dask.<name>(x, **params)``, ``<name>_derivative`` and
+  ``<name>_backward(grad, x=None, *, y=None, **params)``, blockwise (``map_blocks``; grad and
+  x/y are aligned to common chunks);
+* the rows along an axis (softmax, log_softmax): ``<name>(x, *, axis=-1)`` and
+  ``<name>_backward(grad, *, y, axis=-1)``. When ``axis`` is one chunk, each block is one
+  kernel call (the NumPy function's bits). When it spans several chunks, a two-pass
+  reduction: the log-sum-exp of each block (float64), combined across the blocks of a slice,
+  then each block's kernel result rescaled by exp(lse_block - lse) (softmax) or shifted by
+  lse_block - lse (log_softmax); the backward passes reduce sum(grad * y) / sum(grad) across
+  the chunks in float64 first. Nothing is rechunked, so a huge axis works.
+
+Parameters and dtypes are checked when the graph is built (the same errors as the NumPy
+functions); the results keep fastact's dtype rules (float32/float64, ints in float64,
+float16 in float32 returned as float16).
+"""
+try:
+    import dask.array as _da
+except ImportError as _exc:  # tested in a subprocess where dask is made unimportable
+    raise ImportError(
+        "fastact.dask needs Dask's arrays, which are not installed (%s): "
+        "pip install 'dask[array]'. The rest of fastact works without it." % _exc
+    ) from _exc
+
+import functools as _functools
+
+import numpy as _np
+
+from . import _catalogue
+from ._api import check_axis as _check_axis
+from ._kernels import _dispatch
+
+__all__ = ["available"]
+_F64 = _np.dtype(_np.float64)
+
+
+def _array(name, a):
+    if isinstance(a, _da.Array):
+        return a
+    try:
+        return _da.asarray(a)
+    except Exception as exc:
+        raise TypeError("%s: expected a dask array or an array-like of numbers (%s)"
+                        % (name, exc)) from None
+
+
+def _probe(a):
+    """An empty array of a's dtype and ndim: a call on it checks everything but the data."""
+    return _np.empty((0,) * a.ndim, dtype=a.dtype)
+
+
+def _result_dtype(fn, *args, **kwargs):
+    return fn(*args, **kwargs).dtype
+
+
+# --- elementwise --------------------------------------------------------------------------------
+def _unary(row, kernel):
+    def fn(x, **params):
+        x = _array("x", x)
+        dtype = _result_dtype(kernel, _probe(x), **params)
+        return _da.map_blocks(_functools.partial(kernel, **params), x, dtype=dtype,
+                              meta=_np.empty((0,) * x.ndim, dtype))
+    return fn
+
+
+def _call_backward(kernel, from_y, params, g, a):
+    return kernel(g, y=a, **params) if from_y else kernel(g, a, **params)
+
+
+def _backward(row, kernel):
+    def fn(grad, x=None, *, y=None, **params):
+        grad = _array("grad", grad)
+        if (x is None) == (y is None):  # the NumPy function's own error, eagerly
+            kernel(_probe(grad), *(() if x is None else (_probe(_array("x", x)),)),
+                   **({} if y is None else {"y": _probe(_array("y", y))}), **params)
+            raise ValueError("give exactly one of x= or y=")  # (not reached)
+        from_y = y is not None
+        a = _array("y" if from_y else "x", y if from_y else x)
+        if a.shape != grad.shape:
+            raise ValueError("grad has shape %s but %s has shape %s; they must match"
+                             % (grad.shape, "y" if from_y else "x", a.shape))
+        dtype = _call_backward(kernel, from_y, params, _probe(grad), _probe(a)).dtype
+        grad = grad.rechunk(a.chunks)  # (map_blocks would broadcast a single block)
+        return _da.map_blocks(_functools.partial(_call_backward, kernel, from_y, params),
+                              grad, a, dtype=dtype, meta=_np.empty((0,) * a.ndim, dtype))
+    return fn
+
+
+# --- along an axis: one chunk, or two passes across the chunks -------------------------------
+def _block_lse(x, axis):
+    """log(sum(exp(x))) along axis in float64 (keepdims); -inf for an all -inf slice (it
+    contributes nothing), NaN for a slice with NaN or +inf."""
+    x = x.astype(_F64)
+    with _np.errstate(all="ignore"):
+        m = _np.max(x, axis=axis, keepdims=True) if x.shape[axis] else _np.full(
+            x.shape[:axis] + (1,) + x.shape[axis + 1:], -_np.inf)
+        shift = _np.where(_np.isneginf(m), 0.0, m)
+        lse = shift + _np.log(_np.sum(_np.exp(x - shift), axis=axis, keepdims=True))
+    return lse
+
+
+def _combine_lse(lses, axis):
+    """The log-sum-exp of a slice from its blocks' (NaN for an all -inf slice)."""
+    with _np.errstate(all="ignore"):
+        m = _np.max(lses, axis=axis, keepdims=True)
+        return m + _np.log(_np.sum(_np.exp(lses - m), axis=axis, keepdims=True))
+
+
+def _block_forward(x, lse, *, kernel, axis, log):
+    """One block of a slice spread over several chunks: the kernel on the block, moved from the
+    block's normalisation (lse_block) to the slice's (lse)."""
+    local = _block_lse(x, axis)
+    y = kernel(x, axis=axis)
+    with _np.errstate(all="ignore"):
+        if log:
+            out = y.astype(_F64) + (local - lse)
+            fallback = x.astype(_F64) - lse
+        else:
+            out = y.astype(_F64) * _np.exp(local - lse)
+            fallback = _np.exp(x.astype(_F64) - lse)
+        out = _np.where(_np.isneginf(local) & ~_np.isnan(lse), fallback, out)
+    return out.astype(y.dtype)
+
+
+def _block_backward(g, y, s, *, log, dtype):
+    with _np.errstate(all="ignore"):
+        g64, y64 = g.astype(_F64), y.astype(_F64)
+        out = g64 - _np.exp(y64) * s if log else y64 * (g64 - s)
+    return out.astype(dtype)
+
+
+def _two_pass_matches(row):
+    """Whether the row is exp(x - lse(x)) (or x - lse(x) for a log_domain row), with the
+    backward y * (g - sum(g y)) (or g - exp(y) sum(g)): checked against the kernels on a small
+    array, so that another kind of row along an axis is rechunked instead."""
+    fwd = getattr(_dispatch, row.name)
+    bwd = getattr(_dispatch, row.name + "_backward")
+    x = _np.array([[0.5, -1.0, 2.0, 0.25], [3.0, 1.0, -2.0, 0.0]])
+    g = _np.array([[1.0, -0.5, 0.25, 2.0], [-1.0, 0.5, 1.5, 0.0]])
+    lse = _block_lse(x, 1)
+    y = fwd(x, axis=1)
+    want_y = x - lse if row.log_domain else _np.exp(x - lse)
+    s = (g.sum(axis=1, keepdims=True) if row.log_domain
+         else (g * y).sum(axis=1, keepdims=True))
+    want_g = _block_backward(g, y, s, log=row.log_domain, dtype=_F64)
+    return (_np.allclose(y, want_y, rtol=1e-13, atol=1e-15)
+            and _np.allclose(bwd(g, y=y, axis=1), want_g, rtol=1e-13, atol=1e-15))
+
+
+def _axis_forward(row, kernel, two_pass):
+    def fn(x, *, axis=-1):
+        x = _array("x", x)
+        ax = _check_axis(axis, x.ndim)
+        dtype = kernel(_np.zeros((1,) * max(x.ndim, 1), x.dtype), axis=ax if x.ndim else 0).dtype
+        meta = _np.empty((0,) * x.ndim, dtype)
+        if x.ndim == 0 or x.numblocks[ax] == 1:
+            return _da.map_blocks(_functools.partial(kernel, axis=ax), x, dtype=dtype, meta=meta)
+        if not two_pass:
+            x = x.rechunk({ax: -1})
+            return _da.map_blocks(_functools.partial(kernel, axis=ax), x, dtype=dtype, meta=meta)
+        chunks = list(x.chunks)
+        chunks[ax] = (1,) * x.numblocks[ax]
+        blocks = x.map_blocks(_block_lse, ax, chunks=tuple(chunks), dtype=_F64,
+                              meta=_np.empty((0,) * x.ndim, _F64))
+        # the blocks' log-sum-exps of a slice (one number per chunk: small) in one chunk
+        chunks[ax] = (1,)
+        lse = blocks.rechunk({ax: -1}).map_blocks(_combine_lse, ax, chunks=tuple(chunks),
+                                                  dtype=_F64, meta=blocks._meta)
+        block = _functools.partial(_block_forward, kernel=kernel, axis=ax, log=row.log_domain)
+        return _da.map_blocks(block, x, lse, dtype=dtype, meta=meta)
+    return fn
+
+
+def _axis_backward(row, kernel, two_pass):
+    def fn(grad, *, y, axis=-1):
+        grad, y = _array("grad", grad), _array("y", y)
+        if grad.shape != y.shape:
+            raise ValueError("grad has shape %s but y has shape %s; they must match"
+                             % (grad.shape, y.shape))
+        grad = grad.rechunk(y.chunks)  # (map_blocks would broadcast a single block)
+        ax = _check_axis(axis, y.ndim)
+        one = _np.zeros((1,) * max(y.ndim, 1), y.dtype)
+        dtype = kernel(_np.zeros(one.shape, grad.dtype), y=one, axis=ax if y.ndim else 0).dtype
+        meta = _np.empty((0,) * y.ndim, dtype)
+        if y.ndim and y.numblocks[ax] > 1 and not two_pass:
+            y, grad = y.rechunk({ax: -1}), grad.rechunk({ax: -1})
+        if y.ndim == 0 or y.numblocks[ax] == 1:
+            return _da.map_blocks(lambda g, yy: kernel(g, y=yy, axis=ax), grad, y,
+                                  dtype=dtype, meta=meta)
+        g64 = grad.astype(_F64)
+        s = (g64 if row.log_domain else g64 * y.astype(_F64)).sum(axis=ax, keepdims=True)
+        block = _functools.partial(_block_backward, log=row.log_domain, dtype=dtype)
+        return _da.map_blocks(block, grad, y, s, dtype=dtype, meta=meta)
+    return fn
+
+
+# --- the module's functions, from the rows -----------------------------------------------------
+TWO_PASS = {}
+for _row in _catalogue.ROWS:
+    if _row.kind == "elementwise":
+        _fns = {"": _unary(_row, getattr(_dispatch, _row.name)),
+                "_derivative": _unary(_row, getattr(_dispatch, _row.name + "_derivative")),
+                "_backward": _backward(_row, getattr(_dispatch, _row.name + "_backward"))}
+    elif _row.kind == "axis":
+        TWO_PASS[_row.name] = _two_pass_matches(_row)
+        _fns = {"": _axis_forward(_row, getattr(_dispatch, _row.name), TWO_PASS[_row.name]),
+                "_backward": _axis_backward(_row, getattr(_dispatch, _row.name + "_backward"),
+                                            TWO_PASS[_row.name])}
+    else:  # per-channel (prelu): not provided (the weight gradient is a reduction)
+        continue
+    for _suffix, _fn in _fns.items():
+        _fn.__doc__ = "%s on a dask array, blockwise: %s. See fastact.%s%s." % (
+            _row.name + _suffix, _row.summary, _row.name, _suffix)
+        for _name in (_row.name,) + _row.aliases:
+            _fn_named = _fn
+            globals()[_name + _suffix] = _fn_named
+            __all__.append(_name + _suffix)
+        _fn.__name__ = _fn.__qualname__ = _row.name + _suffix
+        _fn.__module__ = __name__
+del _row, _fns, _suffix, _fn, _name, _fn_named
+
+
+def available():
+    """The catalogue names this module provides (elementwise rows and rows along an axis)."""
+    return [r.name for r in _catalogue.ROWS if r.kind in ("elementwise", "axis")]
