@@ -42,7 +42,7 @@ def numpy_cross_entropy(x, labels, grad=False):
 
 
 def numpy_bce(x, t):
-    return np.mean(np.logaddexp(0, x) - t * x)  # softplus(x) - t x
+    return np.mean(np.logaddexp(0, x) - t * x)  # log(1 + e^x) - t x
 
 
 def _competitors(with_grad):

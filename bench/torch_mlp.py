@@ -1,7 +1,7 @@
 """A small PyTorch MLP on the CPU, trained a few steps with fastact.torch's modules and with
 PyTorch's own (torch.nn.<Cls> of the same catalogue row), printing the time per training step.
 
-    python bench/torch_mlp.py [--activations relu,silu,elu,tanh,sigmoid] [--batch 512]
+    python bench/torch_mlp.py [--activations relu,silu,tanh,sigmoid] [--batch 512]
                               [--hidden 1024] [--layers 3] [--steps 30] [--dtype float32]
                               [--threads 1] [--quick]
 
@@ -50,7 +50,7 @@ def _time_steps(model, x, labels, steps):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--activations", default="relu,silu,elu,tanh,sigmoid,softplus",
+    ap.add_argument("--activations", default="relu,silu,tanh,sigmoid",
                     help="comma-separated catalogue names with a torch.nn module of the same "
                          "class name")
     ap.add_argument("--batch", type=int, default=512)

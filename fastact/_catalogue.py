@@ -845,6 +845,10 @@ def bounds_table():
     """README's accuracy table: the bounds the tests enforce, per function."""
     lines = ["| function | forward | derivative | backward |", "|---|---|---|---|"]
     for r in ROWS:
+        if r.kind == "axis" and r.simplex:
+            lines.append("| `%s` | `2·eps·max(1, max\\|x\\|)` absolute | | `2·eps·max(1, max\\|grad\\|)`"
+                         " absolute (`tests/test_sparsemax.py`) |" % r.name)
+            continue
         if r.kind == "axis":
             lines.append("| `%s` | 4 ULP plus the sum's `min(n, 64)·eps` | | as stated in "
                          "`tests/test_softmax.py` |" % r.name)

@@ -1,13 +1,11 @@
 """Weight initialisers and the gains of ``torch.nn.init``, for NumPy arrays.
 
 ``calculate_gain(name, param=None)`` gives PyTorch's recommended gain of a nonlinearity, read
-from the catalogue (``Row.gain`` in fastact/_catalogue.py): identity/linear and the
-convolution names (``_catalogue.LINEAR_LAYERS``) 1, sigmoid 1, tanh 5/3, relu sqrt(2),
-leaky_relu sqrt(2 / (1 + slope^2)) (slope = param, 0.01 when None), selu 3/4. The catalogue's
-other functions (relu6, hardtanh, elu, silu, softplus, logsigmoid, prelu, softmax,
-log_softmax) have no gain in PyTorch, and ``calculate_gain`` refuses them with a ValueError
-naming the accepted names: choose the gain of the closest function (relu for elu, silu,
-softplus) or pass the gain yourself by scaling the result.
+from the catalogue (``Row.gain`` in fastact/_catalogue.py; the convolution names of
+``_catalogue.LINEAR_LAYERS``: 1). A row's gain is a number, or a function of ``param`` (the
+leaky ReLU's slope, 0.01 when None, as in PyTorch). The rows without a gain in PyTorch are
+refused with a ValueError naming the accepted names: choose the gain of the closest function
+(relu's for the smooth ReLU-like rows) or pass the gain yourself by scaling the result.
 
 The initialisers draw a new array of ``shape`` (an int or a tuple of ints), float32 by
 default, with NumPy's Generator (``rng``: None, an int seed or a ``np.random.Generator``):
@@ -25,10 +23,10 @@ orthogonal         gain * a (semi-)orthogonal matrix           linear (1)
 
 fan is fan_in (``mode="fan_in"``, the default) or fan_out, computed as PyTorch does:
 fan_in = shape[1] * prod(shape[2:]), fan_out = shape[0] * prod(shape[2:]) (at least two
-dimensions). The kaiming default, relu, is PyTorch's default too (nonlinearity='leaky_relu'
-with a=0 gives the same gain sqrt(2)); pass ``activation="leaky_relu", param=a`` for PyTorch's
+dimensions). The kaiming default, relu, is PyTorch's default too (its leaky ReLU
+with a=0 gives the same gain sqrt(2)); pass the leaky ReLU's name and ``param=a`` for PyTorch's
 ``a``. lecun_normal is the plain (not truncated) normal with variance gain^2 / fan_in
-(gain 1 for SELU networks). orthogonal follows ``torch.nn.init.orthogonal_``: the Q of the QR
+(gain 1, for self-normalizing networks). orthogonal follows ``torch.nn.init.orthogonal_``: the Q of the QR
 decomposition of a normal (rows, prod(shape[1:])) matrix (transposed when wider than tall),
 its columns' signs fixed by R's diagonal, times the gain.
 """
@@ -64,10 +62,10 @@ def gain_names() -> List[str]:
 def calculate_gain(name: str, param: Optional[float] = None) -> float:
     """The recommended gain of a nonlinearity (torch.nn.init.calculate_gain).
 
-    name: a catalogue function that has a gain in PyTorch (identity/linear, relu, leaky_relu,
-    selu, sigmoid, tanh; case and aliases as fastact.get takes them) or a PyTorch linear layer
-    name (conv1d, ..., conv_transpose3d): gain 1. param: leaky_relu's negative slope (None:
-    0.01, PyTorch's default); ignored by the others, as in PyTorch.
+    name: a catalogue function that has a gain in PyTorch (the rows with ``gain``; case and
+    aliases as fastact.get takes them) or a PyTorch linear layer name (conv1d, ...,
+    conv_transpose3d): gain 1. param: the parameter of a gain that depends on one (the leaky
+    ReLU's negative slope; None: 0.01, PyTorch's default); ignored by the others, as in PyTorch.
     """
     if not isinstance(name, str):
         raise TypeError("name: expected a function name (str), got %s" % type(name).__name__)

@@ -5,7 +5,8 @@ it. Everything here is generated from the catalogue rows (fastact/_catalogue.py)
 row and alias:
 
 * ``fastact.torch.<name>(t, **params)``: the function, differentiable (``silu(t)``,
-  ``elu(t, alpha=0.5)``, ``prelu(t, weight, axis=1)``, ``softmax(t, axis=-1)``);
+  ``softshrink(t, lambd=0.3)`` with keyword parameters, ``prelu(t, weight, axis=1)``,
+  ``softmax(t, axis=-1)``);
 * ``fastact.torch.<Cls>``: the nn.Module (``SiLU()``, ``ELU(alpha=0.5)``, ``PReLU(num_parameters,
   init=0.25, axis=1)`` with a learnable ``weight``, ``Softmax(axis=-1)``);
 * ``fastact.torch.<Cls>Function``: the torch.autograd.Function under both;
@@ -377,7 +378,7 @@ def available():
 
 
 def get(name, **params):
-    """The nn.Module of a catalogue function, e.g. get('elu', alpha=0.5), get('softmax',
+    """The nn.Module of a catalogue function, e.g. get('softshrink', lambd=0.3), get('softmax',
     axis=1), get('prelu', num_parameters=16)."""
     if not isinstance(name, str):
         raise TypeError("name: expected a str, got %s" % type(name).__name__)
