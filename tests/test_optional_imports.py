@@ -3,14 +3,17 @@ matplotlib; `import fastact.torch` / `import fastact.dask` without them raise an
 that says what to install (checked in a subprocess where the package is made unimportable,
 so these tests run with and without the packages installed)."""
 import subprocess
+import tempfile
 import sys
 
 import pytest
 
 
 def _run(code):
+    # (from a directory outside the repository: `python -c` puts the working directory first on
+    # sys.path, and the repository root's unbuilt source tree would shadow the installed copy)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=tempfile.gettempdir())
 
 
 def test_import_fastact_imports_no_optional_package():

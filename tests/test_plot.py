@@ -6,6 +6,7 @@ values, the kinks and flat regions found numerically are the documented ones, an
 matplotlib is in the test extra; only the tests that draw need it (the others run without)."""
 import os
 import subprocess
+import tempfile
 import sys
 import xml.etree.ElementTree as ET
 
@@ -137,7 +138,7 @@ def test_flat_regions():
 def test_import_fastact_does_not_import_matplotlib():
     code = "import sys, fastact; print('matplotlib' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, cwd=tempfile.gettempdir())  # (not the source tree)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
 
