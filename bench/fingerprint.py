@@ -42,6 +42,10 @@ def _functions():
     out = []
     if cat is not None:
         for row in cat.ROWS:
+            if row.kind == "gate":  # (every activation a gate takes)
+                out.append((row.name, row.kind,
+                            [{"activation": a} for a in cat.gate_activations()]))
+                continue
             out.append((row.name, row.kind, row.sample_params()))
         return out
     for name in sorted(n for n in dir(fastact) if callable(getattr(fastact, n, None))):
@@ -125,6 +129,21 @@ def _run(name, kind, sets, dtype, x, g):
                         gx, gw = getattr(fastact, name + "_backward")(g3, x3, w)
                         _digest(h, gx)
                         _digest(h, gw)
+                elif kind == "gate":
+                    bw = getattr(fastact, name + "_backward")
+                    if fastact._catalogue.row(name).halves:  # glu: halves of x along axis
+                        m = n - n % 128  # (an even number of rows of 64)
+                        for shape, axis in (((-1, 64), -1), ((-1, 64), 0), ((-1, 8, 8), 1)):
+                            x2 = xs[:m].reshape(shape)
+                            y = f(x2, axis=axis, **params)
+                            _digest(h, y)
+                            _digest(h, bw(gs[:y.size].reshape(y.shape), x2, axis=axis,
+                                          **params))
+                    else:  # gated(value, gate): the gate is x, the value the reversed grad
+                        v = gs[::-1].copy()
+                        _digest(h, f(v, xs, **params))
+                        for r in bw(gs, v, xs, **params):
+                            _digest(h, r)
                 else:
                     m = n - n % 64
                     for shape, axis in (((-1, 64), -1), ((-1, 64), 0), ((-1, 8, 8), 1)):

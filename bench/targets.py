@@ -24,6 +24,9 @@ Rows (1 Mi elements unless stated; float32 and float64):
                                                                   pass) NumPy call
   16 Mi, 2 threads                     elementwise exp rows: >= 1.7 x 1 thread; elementwise
                                        memory-bound rows: >= 0.9 x np.copyto (forward)
+  gates (issue 12), 1 thread           glu(x) on 1024 x 2000, last axis, >= 1.5 x
+                                       torch's glu (aten glu.out into o); gated(up, gate) with
+                                       silu on 1 Mi >= 3 x up * F.silu(gate) (both dtypes)
 and, not targets of the issue but a guard of our own, counted apart:
   in place, 64 Ki                      elementwise exp rows: fastact(x, out=x) and
                                        fastact(g, x, out=g) >= 0.9 x out=o
@@ -189,6 +192,37 @@ def _dtype_rows(torch, dt, n):
     return rows
 
 
+GATE_TARGETS = {"glu": 1.5, "gated": 3.0}
+
+
+def gate_rows(torch, target_ns, n=MI):
+    """The gate rows against PyTorch (1 thread): glu on 1024 x 2000 along the last axis
+    (torch writing into a preallocated output through aten's glu.out), gated with silu on n
+    elements against ``up * F.silu(gate)`` (PyTorch's LLaMA MLP expression, allocating)."""
+    if torch is None:
+        return []
+    F = torch.nn.functional
+    rows = []
+    for dt in (np.float32, np.float64):
+        rng = np.random.default_rng(4)
+        X = (4 * rng.standard_normal((1024, 2000))).astype(dt)
+        O = np.empty((1024, 1000), dt)
+        tX, tO = torch.from_numpy(X), torch.from_numpy(O)
+        rows.append(Row("gates vs PyTorch (1 thread)", "glu 1024 x 2000, last axis", dt,
+                        lambda: fastact.glu(X, axis=-1, out=O),
+                        lambda: torch.ops.aten.glu.out(tX, -1, out=tO), GATE_TARGETS["glu"]))
+        up = rng.standard_normal(n).astype(dt)
+        gate = (4 * rng.standard_normal(n)).astype(dt)
+        o = np.empty_like(up)
+        tup, tgate = torch.from_numpy(up), torch.from_numpy(gate)
+        rows.append(Row("gates vs PyTorch (1 thread)", "gated(up, gate) silu, %s" %
+                        _bench.size_label(n), dt,
+                        lambda: fastact.gated(up, gate, activation="silu", out=o),
+                        lambda: tup * F.silu(tgate), GATE_TARGETS["gated"]))
+        rows[-2:] = _measured(rows[-2:], target_ns)
+    return rows
+
+
 def _torch_call(row, pass_, dt, arrays, axis=None):
     competitor, entry = torch_competitor(row, pass_)
     ns = _bench.make_namespace(row, dt, arrays, competitor, axis)
@@ -314,6 +348,7 @@ def main(argv=None):
     ap.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     ap.add_argument("--target-ms", type=float, default=60.0, help="timed ms per ratio")
     ap.add_argument("--no-threads", action="store_true", help="skip the 16 Mi thread rows")
+    ap.add_argument("--gates-only", action="store_true", help="only the gate rows (gated, glu)")
     ap.add_argument("--size", type=int, default=MI,
                     help="elements of the elementwise rows (default 1 Mi, a multiple of 1024)")
     ap.add_argument("--calls", type=int, default=20000, help="calls per timing of a 16-element row")
@@ -323,10 +358,16 @@ def main(argv=None):
         torch.set_num_threads(1)
     fastact.set_num_threads(1)
     target_ns = int(args.target_ms * 1e6)
-    rows = elementwise_rows(torch, target_ns, args.size) + overhead_rows(args.calls)
-    if not args.no_threads:
+    ap_gates_only = getattr(args, "gates_only", False)
+    if ap_gates_only:
+        rows = gate_rows(torch, target_ns, args.size)
+    else:
+        rows = (elementwise_rows(torch, target_ns, args.size) + gate_rows(torch, target_ns, args.size)
+                + overhead_rows(args.calls))
+    if not args.no_threads and not ap_gates_only:
         rows += thread_rows(target_ns)
-    rows += inplace_rows(target_ns)
+    if not ap_gates_only:
+        rows += inplace_rows(target_ns)
     cfg = fastact.config()
     head = "fastact %s · level %s · %s · load average %s · PyTorch %s" % (
         fastact.__version__, cfg["isa"], _bench.cpu_model(), _bench.load_average(),

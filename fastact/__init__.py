@@ -33,14 +33,16 @@ from .loss import sigmoid_binary_cross_entropy, softmax_cross_entropy
 from ._plot import plot
 
 # the public functions and classes of every catalogue row, and the aliases
+from . import _gates
 for _row in _catalogue.ROWS:
+    _module = _gates if _row.kind == "gate" else _dispatch
     for _name in _row.public_names():
-        globals()[_name] = getattr(_dispatch, _name)
+        globals()[_name] = getattr(_module, _name)
     globals()[_row.cls] = _CLASSES[_row.name]
     for _alias in _row.aliases:
         for _name in _row.public_names():
-            globals()[_alias + _name[len(_row.name):]] = getattr(_dispatch, _name)
-del _row, _name
+            globals()[_alias + _name[len(_row.name):]] = getattr(_module, _name)
+del _row, _name, _module
 
 __version__ = "0.1.0"
 

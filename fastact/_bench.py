@@ -45,10 +45,13 @@ CATALOGUE_PASS = dict(zip(PASSES, cat.PASSES))
 KIND_PASSES = {  # the passes of the rows whose kind has no catalogue passes
     "per_channel": ("forward", "derivative", "backward(x)"),
     "axis": ("forward", "backward(y)"),
+    "gate": (),  # (gated, glu: their speed rows are bench/targets.py's gate_rows)
 }
 AXES = (-1, 0)  # the axes an 'axis' row is benchmarked along
 ELEMENTWISE = tuple(r.name for r in cat.ROWS if r.kind == "elementwise")
-FUNCTIONS = tuple(r.name for r in cat.ROWS)
+# (the gate rows, gated and glu, take two inputs or halves: their speed rows are in
+# bench/targets.py, not in these cases)
+FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind != "gate")
 DTYPES = ("float32", "float64")
 SIZES = {"1Ki": 1 << 10, "64Ki": 1 << 16, "1Mi": 1 << 20, "16Mi": 1 << 24}
 DEFAULT_SIZES = (1 << 10, 1 << 16, 1 << 20)
@@ -144,6 +147,8 @@ def cases(functions=None, passes=None):
     and pass names ('backward' selects both backward(x) and backward(y))."""
     out = []
     for row in cat.ROWS:
+        if row.kind == "gate":
+            continue
         axes = AXES if row.kind == "axis" else (None,)
         out += [Case(row.name, p, a) for a in axes for p in row_passes(row)]
     if functions is not None:

@@ -17,7 +17,7 @@ Adding a function: docs/adding-a-function.md.
 """
 
 __all__ = ["Param", "Rule", "Row", "ROWS", "BY_NAME", "ALIASES", "row", "rows", "resolve",
-           "PASSES", "api_table", "LINEAR_LAYERS"]
+           "PASSES", "api_table", "LINEAR_LAYERS", "gate_activations"]
 
 # The passes of an elementwise function, in kernel-table order:
 #   forward      f(x)
@@ -77,7 +77,8 @@ class Row:
     """One function of the catalogue.
 
     name            the public name (elementwise: also f_derivative and f_backward)
-    kind            'elementwise' | 'per_channel' (prelu) | 'axis' (softmax family)
+    kind            'elementwise' | 'per_channel' (prelu) | 'axis' (softmax family) |
+                    'gate' (value * act(gate): gated, glu; fastact._gates)
     summary         one line: the formula as text
     derivative      one line: f'(x) as text, kinks included (elementwise)
     backward_y      how f'(x) follows from y (elementwise functions that take y=), or None
@@ -105,6 +106,10 @@ class Row:
                     simplex (sparsemax; the kernels' bisection for its threshold)
     negate          'axis' rows: the kernels read -x (softmin = softmax(-x), negation exact:
                     the same bits as softmax of -x; the VJP is softmax's, negated)
+    activation      'gate' rows: the default of their ``activation=`` keyword (any
+                    parameter-free elementwise row: gate_activations())
+    halves          'gate' rows: value and gate are the halves of x along ``axis`` (glu);
+                    else two arrays of one shape (gated)
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
@@ -114,7 +119,8 @@ class Row:
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
-                 passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None):
+                 passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None,
+                 activation=None, halves=False):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -128,6 +134,8 @@ class Row:
         assert not (simplex and (negate or log_domain))
         assert not (negate and log_domain), "no log-domain negated kernels"
         self.gain = gain
+        assert (kind == "gate") == (activation is not None) and (not halves or kind == "gate")
+        self.activation, self.halves = activation, halves
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "exp")
@@ -207,6 +215,13 @@ class Row:
         if self.kind == "per_channel":
             first = "(grad, x, weight" if pass_ == "backward" else "(x, weight"
             return first + ", *, axis=1, out=None)"
+        if self.kind == "gate":
+            kw = "%sactivation=%r, out=None)" % ("axis=-1, " if self.halves else "",
+                                                 self.activation)
+            first = "(x" if self.halves else "(value, gate"
+            if pass_ == "backward":
+                first = "(grad, x" if self.halves else "(grad, value, gate"
+            return first + ", *, " + kw
         if pass_ == "backward":
             return "(grad, *, y, axis=-1, out=None)"
         return "(x, *, axis=-1, out=None)"
@@ -794,6 +809,19 @@ ROWS = (
         }),
 )
 
+ROWS = ROWS + (
+    Row("gated", "gate",
+        "value * act(gate) in one pass (act: `activation`, a parameter-free elementwise "
+        "function; the bits of value * act(gate))",
+        derivative="(grad * act(gate), grad * value * act'(gate)), one pass",
+        cls="Gated", torch="value * F.silu(gate)", cost="exp", activation="silu"),
+    Row("glu", "gate",
+        "a * act(b), a and b the first and second halves of x along `axis` (odd length: "
+        "ValueError)",
+        derivative="[grad * act(b), grad * a * act'(b)] along `axis`",
+        cls="GLU", torch="F.glu(x, dim=axis)", cost="exp", activation="sigmoid", halves=True),
+)
+
 BY_NAME = {r.name: r for r in ROWS}
 ALIASES = {a: r.name for r in ROWS for a in r.aliases}
 
@@ -813,6 +841,11 @@ def rows(kind=None):
     return tuple(r for r in ROWS if kind is None or r.kind == kind)
 
 
+def gate_activations():
+    """The activations the gate rows take: every parameter-free elementwise row."""
+    return tuple(r.name for r in ROWS if r.kind == "elementwise" and not r.params)
+
+
 def _md(text):
     return (text or "").replace("|", "\\|")
 
@@ -830,6 +863,8 @@ def api_table():
             params = "`weight`, `axis=1`"
         elif r.kind == "axis":
             params = "`axis=-1`"
+        elif r.kind == "gate":
+            params = ("`axis=-1`, " if r.halves else "") + "`activation=%r`" % r.activation
         y = _md(r.backward_y) if r.takes_y else ("always (`y=` keyword-only)"
                                                  if r.kind == "axis" else "")
         lines.append("| %s | %s | %s | %s | %s | `%s` |" % (
@@ -852,6 +887,11 @@ def bounds_table():
         if r.kind == "axis":
             lines.append("| `%s` | 4 ULP plus the sum's `min(n, 64)·eps` | | as stated in "
                          "`tests/test_softmax.py` |" % r.name)
+            continue
+        if r.kind == "gate":
+            lines.append("| `%s` | the activation's bound plus one rounding | | the "
+                         "activation's bounds plus two roundings (`tests/test_gates.py`) |"
+                         % r.name)
             continue
         b = r.bounds
         lines.append("| `%s` | %s | %s | %s |" % (
@@ -937,6 +977,17 @@ def stubs():
                     "def %s_backward(grad: ArrayLike, x: ArrayLike, %s) -> Tuple[%s, %s]: ..."
                     % (n, w, arr, arr),
                 ]
+            elif r.kind == "gate":
+                ax = "axis: int = ..., " if r.halves else ""
+                first = "x: ArrayLike" if r.halves else "value: ArrayLike, gate: ArrayLike"
+                bout = opt if r.halves else "Optional[Tuple[NDArray[Any], NDArray[Any]]]"
+                bres = arr if r.halves else "Tuple[%s, %s]" % (arr, arr)
+                lines += [
+                    "def %s(%s, *, %sactivation: str = ..., out: %s = ...) -> %s: ..."
+                    % (n, first, ax, opt, arr),
+                    "def %s_backward(grad: ArrayLike, %s, *, %sactivation: str = ..., "
+                    "out: %s = ...) -> %s: ..." % (n, first, ax, bout, bres),
+                ]
             else:
                 lines += [
                     "def %s(x: ArrayLike, *, axis: int = ..., out: %s = ...) -> %s: ..."
@@ -963,6 +1014,22 @@ def stubs():
                 "    def derivative(self, x: ArrayLike, *, out: %s = ...) -> %s: ..." % (opt, arr),
                 "    def backward(self, grad: ArrayLike, x: ArrayLike, *, out: %s = ...) "
                 "-> Tuple[%s, %s]: ..." % (opt, arr, arr),
+            ]
+        elif r.kind == "gate":
+            ax = "axis: int = ..., " if r.halves else ""
+            first = "x: ArrayLike" if r.halves else "value: ArrayLike, gate: ArrayLike"
+            bout = opt if r.halves else "Optional[Tuple[NDArray[Any], NDArray[Any]]]"
+            bres = arr if r.halves else "Tuple[%s, %s]" % (arr, arr)
+            ign = "" if r.halves else "  # type: ignore[override]"
+            lines += [
+                "class %s(Activation):" % r.cls,
+                "    def __init__(self, %sactivation: str = ...) -> None: ..." % ax,
+                "    def __call__(self, %s, *, out: %s = ...) -> %s: ...%s"
+                % (first, opt, arr, ign),
+                "    def forward(self, %s, *, out: %s = ...) -> %s: ...%s"
+                % (first, opt, arr, ign),
+                "    def backward(self, grad: ArrayLike, %s, *, out: %s = ...) -> %s: ..."
+                % (first, bout, bres),
             ]
         else:
             lines += [

@@ -139,13 +139,58 @@ class _Normalized(Activation):
         return type(self)._backward(grad, y=y, axis=self.params["axis"], out=out)
 
 
+class _Gate(Activation):
+    """A gate: forward(value, gate) = value * act(gate) (gated), or forward(x) on the halves of
+    x along `axis` (glu); backward returns the gradients of the inputs. `activation`: any
+    parameter-free elementwise function (checked at construction; stored by its row name)."""
+
+    _forward = _backward = None
+    _halves = False
+    _activation = None
+
+    def __init__(self, *args, **params):
+        names = ("axis", "activation") if self._halves else ("activation",)
+        if len(args) > len(names):
+            raise TypeError("%s() takes at most %d positional arguments (%s) but %d were given"
+                            % (type(self).__name__, len(names), ", ".join(names), len(args)))
+        for n, v in zip(names, args):
+            if n in params:
+                raise TypeError("%s() got multiple values for argument %r"
+                                % (type(self).__name__, n))
+            params[n] = v
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise TypeError("%s: unexpected parameter %s; it takes %s"
+                            % (self.name, ", ".join(unknown), ", ".join(names)))
+        from . import _gates
+        act = params.get("activation", self._activation)
+        values = {}
+        if self._halves:
+            values["axis"] = _check_axis_type(params.get("axis", -1))
+        values["activation"] = _gates.ACTIVATIONS[_gates.activation_index(act)]
+        super().__init__(**values)
+
+    def __call__(self, *arrays, out=None):
+        return self.forward(*arrays, out=out)
+
+    def forward(self, *arrays, out=None):
+        return type(self)._forward(*arrays, out=out, **self.params)
+
+    def backward(self, grad, *arrays, out=None):
+        return type(self)._backward(grad, *arrays, out=out, **self.params)
+
+
 def _class(row):
     """The class of a catalogue row: generated for elementwise rows, a subclass of the kind's
     base class (its methods) for the others."""
     if row.kind == "elementwise":
         return _elementwise_class(row)
-    base = {"per_channel": _PerChannel, "axis": _Normalized}[row.kind]
-    fns = [getattr(_dispatch, n) for n in row.public_names()]
+    base = {"per_channel": _PerChannel, "axis": _Normalized, "gate": _Gate}[row.kind]
+    if row.kind == "gate":
+        from . import _gates
+        fns = [getattr(_gates, n) for n in row.public_names()]
+    else:
+        fns = [getattr(_dispatch, n) for n in row.public_names()]
     namespace = {
         "name": row.name,
         "__doc__": "%s: %s.\n\n%s" % (row.cls, row.summary, base.__doc__.strip()),
@@ -154,6 +199,9 @@ def _class(row):
         "__module__": "fastact",
         "__qualname__": row.cls,
     }
+    if row.kind == "gate":
+        namespace["_halves"] = row.halves
+        namespace["_activation"] = row.activation
     if len(fns) == 3:
         namespace["_derivative"] = staticmethod(fns[1])
     return type(row.cls, (base,), namespace)

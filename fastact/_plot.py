@@ -120,6 +120,13 @@ def curves(name, x, params=None):
         if r.kind == "elementwise":
             return (getattr(fastact, r.name)(x, **p),
                     getattr(fastact, r.name + "_derivative")(x, **p))
+        if r.kind == "gate":  # value 1: the curve of the default activation through the gate
+            one = np.ones_like(x)
+            if r.halves:
+                pair = np.stack([one, x], axis=-1)
+                return (fastact.glu(pair, axis=-1)[..., 0],
+                        fastact.glu_backward(one[..., None], pair, axis=-1)[..., 1])
+            return fastact.gated(one, x), fastact.gated_backward(one, one, x)[1]
         if r.kind == "per_channel":
             w = p.pop("weight", PRELU_WEIGHT)
             return (getattr(fastact, r.name)(x, w, axis=0, **p),
@@ -196,6 +203,8 @@ def _title(name, p):
     r = cat.row(name)
     if r.kind == "axis":
         return "%s([x, 0])[0]" % name
+    if r.kind == "gate":
+        return ("%s([1, x])" if r.halves else "%s(1, x)") % name
     if r.kind == "per_channel":
         p = dict({"weight": PRELU_WEIGHT}, **p)
     else:

@@ -583,6 +583,54 @@ def sparsemax_backward(grad, *, y, axis=-1):
     return np.where(s, grad - mean, np.where(np.isnan(y), y, 0))
 
 
+# --- gates: value * act(gate) ------------------------------------------------------------------
+def _act(activation):
+    """The reference forward and derivative of a parameter-free elementwise function."""
+    from fastact import _catalogue
+
+    name = _catalogue.resolve(activation) if isinstance(activation, str) else None
+    if name is None or _catalogue.row(name).kind != "elementwise" or _catalogue.row(name).params:
+        raise ValueError("activation: %r is not a parameter-free elementwise function"
+                         % (activation,))
+    return globals()[name], globals()[name + "_derivative"]
+
+
+def gated(value, gate, *, activation="silu"):
+    """value * act(gate)."""
+    f, _ = _act(activation)
+    return _arr(value) * f(_arr(gate))
+
+
+def gated_backward(grad, value, gate, *, activation="silu"):
+    """(grad * act(gate), grad * value * act'(gate))."""
+    f, d = _act(activation)
+    grad, value, gate = _arr(grad), _arr(value), _arr(gate)
+    return grad * f(gate), grad * value * d(gate)
+
+
+def _halves(x, axis):
+    x = _arr(x)
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError("axis: the length %d along axis %d is odd" % (n, axis))
+    return np.split(x, 2, axis=axis)
+
+
+def glu(x, *, axis=-1, activation="sigmoid"):
+    """a * act(b), a and b the first and second halves of x along axis."""
+    f, _ = _act(activation)
+    a, b = _halves(x, axis)
+    return a * f(b)
+
+
+def glu_backward(grad, x, *, axis=-1, activation="sigmoid"):
+    """[grad * act(b), grad * a * act'(b)] along axis."""
+    f, d = _act(activation)
+    a, b = _halves(x, axis)
+    grad = _arr(grad)
+    return np.concatenate([grad * f(b), grad * a * d(b)], axis=axis)
+
+
 def get(name):
     """The reference function of a public name or alias (``reference.get("tanh_backward")``)."""
     from fastact import _catalogue

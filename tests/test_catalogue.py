@@ -41,8 +41,12 @@ def test_rows_are_consistent():
     assert len(set(names)) == len(names)
     assert not set(cat.ALIASES) & set(names)
     for r in ROWS:
-        assert r.kind in ("elementwise", "per_channel", "axis"), r
+        assert r.kind in ("elementwise", "per_channel", "axis", "gate"), r
         assert r.summary and r.cls and r.torch, r
+        assert (r.kind == "gate") == (r.activation is not None), r
+        if r.kind == "gate":  # the default activation is one the gates take
+            assert r.activation in cat.gate_activations() and not r.params, r
+            assert r.derivative and r.public_names() == (r.name, r.name + "_backward"), r
         if r.kind == "elementwise":
             assert r.derivative and set(r.bounds) == {"forward", "derivative", "backward"}, r
             assert (r.backward_y is not None) == r.takes_y, r
@@ -57,9 +61,13 @@ def test_public_functions_are_the_rows():
     exported = {n for n in fastact.__all__ if callable(getattr(fastact, n))
                 and not isinstance(getattr(fastact, n), type)}
     assert exported - NOT_FUNCTIONS == _public_names()
+    from fastact import _gates
     for r in ROWS:
         for n in r.public_names():
-            assert getattr(fastact, n) is getattr(_dispatch, n)
+            assert getattr(fastact, n) is getattr(_gates if r.kind == "gate" else _dispatch, n)
+    # the gates take every parameter-free elementwise row, and the kernels have them all
+    assert cat.gate_activations() == tuple(r.name for r in EW if not r.params)
+    assert _gates.ACTIVATIONS == cat.gate_activations() == tuple(_dispatch.GATE_NAMES)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
@@ -84,7 +92,8 @@ def test_classes_get_and_available():
     for r in ROWS:
         cls = getattr(fastact, r.cls)
         assert cls.name == r.name and issubclass(cls, fastact.Activation)
-        params = {"weight": 0.25} if r.kind == "per_channel" else needed_params(r.name)
+        params = ({"weight": 0.25} if r.kind == "per_channel" else
+                  {} if r.kind == "gate" else needed_params(r.name))
         assert type(fastact.get(r.name, **params)) is cls
         for a in r.aliases:
             assert type(fastact.get(a.upper(), **params)) is cls
@@ -117,13 +126,17 @@ def test_kernel_tables_of_every_level():
         assert {k[1] for k in ew} <= passes
         prep = {k[1] for k in table if k[0] == "prepare"}
         assert prep == {r.name for r in EW if r.params}
-        others = {k[1] for k in table if k[0] not in ("elementwise", "prepare")}
-        assert others == {r.name for r in ROWS if r.kind != "elementwise"}
+        others = {k[1] for k in table if k[0] not in ("elementwise", "prepare", "gate")}
+        assert others == {r.name for r in ROWS if r.kind not in ("elementwise", "gate")}
+        gates = {k[1:] for k in table if k[0] == "gate"}
+        assert gates == {(a, p, dt) for a in cat.gate_activations()
+                         for p in ("forward", "backward") for dt in ("f32", "f64")}
         assert mod.PARAM_BYTES <= 16 * 8
 
 
 def test_benchmark_and_accuracy_cover_the_rows():
-    assert {c.function for c in _bench.cases()} == {r.name for r in ROWS}
+    # (the gate rows are timed by bench/targets.py's gate_rows instead)
+    assert {c.function for c in _bench.cases()} == {r.name for r in ROWS if r.kind != "gate"}
     assert set(_accuracy.FUNCTIONS) == {r.name for r in EW}
 
 

@@ -50,6 +50,8 @@ KINKS = {
     "log_softmax": {(): []},
     "softmin": {(): []},
     "sparsemax": {(): [-1.0, 1.0]},
+    "gated": {(): []},  # (value 1: silu, the default activation)
+    "glu": {(): []},  # (value 1: sigmoid)
 }
 
 

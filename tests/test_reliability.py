@@ -77,6 +77,22 @@ def _slots():
                 (n + "_backward weight",
                  lambda b, n=n: getattr(fastact, n + "_backward")(g, X, b), "weight"),
             ]
+        elif row.kind == "gate" and row.halves:
+            out += [
+                (n + " x", lambda b, n=n: getattr(fastact, n)(b), "x"),
+                (n + "_backward grad",
+                 lambda b, n=n: getattr(fastact, n + "_backward")(b, X), "grad"),
+                (n + "_backward x", lambda b, n=n: getattr(fastact, n + "_backward")(g, b), "x"),
+            ]
+        elif row.kind == "gate":
+            f, fb = getattr(fastact, n), getattr(fastact, n + "_backward")
+            out += [
+                (n + " value", lambda b, f=f: f(b, X), "value"),
+                (n + " gate", lambda b, f=f: f(X, b), "gate"),
+                (n + "_backward grad", lambda b, fb=fb: fb(b, X, X), "grad"),
+                (n + "_backward value", lambda b, fb=fb: fb(X, b, X), "value"),
+                (n + "_backward gate", lambda b, fb=fb: fb(X, X, b), "gate"),
+            ]
         else:
             out += [
                 (n + " x", lambda b, n=n: getattr(fastact, n)(b), "x"),
@@ -295,7 +311,8 @@ def test_fuzz_any_object_in_any_slot(name, row, data):
     fn = getattr(fastact, name)
     args = [data.draw(ANYTHING) for _ in range(data.draw(st.integers(0, 3)))]
     kwargs = {}
-    for key in ("out", "y", "x", "axis") + row.param_names:
+    for key in ("out", "y", "x", "axis") + row.param_names + (
+            ("activation",) if row.kind == "gate" else ()):
         if data.draw(st.booleans()):
             kwargs[key] = data.draw(ANYTHING)
     with np.errstate(all="ignore"):

@@ -53,8 +53,8 @@ def _smooth_points(row, params, n=12, seed=0):
 
 # --- the table: every row has its function, module, autograd Function ----------------------
 def test_every_row_has_its_function_module_and_autograd_function():
-    assert ft.available() == [r.name for r in cat.ROWS]
-    for row in cat.ROWS:
+    assert ft.available() == [r.name for r in cat.ROWS if r.kind != "gate"]
+    for row in ft.ROWS:
         assert issubclass(getattr(ft, row.cls), torch.nn.Module)
         assert issubclass(getattr(ft, row.cls + "Function"), torch.autograd.Function)
         for name in (row.name,) + row.aliases:

@@ -40,12 +40,23 @@ def _usage():
                 lines += ["r = fastact.%s(x, 0.25, axis=1)" % name,
                           "r = fastact.%s_derivative(x, np.ones(4), axis=1)" % name,
                           "t = fastact.%s_backward(g, x, 0.25)" % name]
+            elif row.kind == "gate" and row.halves:
+                lines += ["r = fastact.%s(x, axis=-1, activation='tanh')" % name,
+                          "r = fastact.%s_backward(g[:, :2], x, axis=-1, out=r)" % name]
+            elif row.kind == "gate":
+                lines += ["r = fastact.%s(x, g, activation='relu', out=r)" % name,
+                          "t = fastact.%s_backward(g, x, g)" % name,
+                          "t = fastact.%s_backward(g, x, g, out=t)" % name]
             else:
                 lines += ["r = fastact.%s(x, axis=0)" % name,
                           "r = fastact.%s_backward(g, y=r, axis=0)" % name]
         init = ", ".join("%s=%r" % kv for kv in row.example_params().items())
         if row.kind == "per_channel":
             init = "0.25"
+        if row.kind == "gate" and not row.halves:
+            lines += ["r = fastact.%s('silu')(x, g)" % row.cls,
+                      "t = fastact.%s().backward(g, x, g)" % row.cls]
+            continue
         lines += ["a = fastact.%s(%s)" % (row.cls, init), "r = a(x)"]
     lines += ["w: NDArray[Any] = fastact.init.kaiming_normal((4, 3), rng=0)",
               "w = fastact.init.orthogonal((4, 3), activation='tanh', rng=np.random.default_rng(0),"

@@ -1,0 +1,317 @@
+"""The gate rows (kind 'gate'): gated, gated_backward, glu, glu_backward.
+
+act(gate) is the elementwise kernels' formula rounded to the dtype, then multiplied, so the
+results have the bits of the compositions value * f(gate), grad * f(gate) and
+grad * value * f'(gate) (left to right) for every activation; the NumPy reference (evaluated
+one precision up) checks the formulas, torch.nn.functional.glu and autograd the semantics.
+"""
+import numpy as np
+import pytest
+
+import fastact
+from fastact import _catalogue as cat
+from fastact import reference
+
+ACTS = cat.gate_activations()
+DTYPES = [np.float32, np.float64]
+UP = {np.float32: np.float64, np.float64: np.longdouble}
+
+
+def _data(shape, dtype, seed=0, scale=3.0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+def _specials(dtype):
+    return np.array([0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 6.0, 50.0, -50.0, 1e30, -1e30,
+                     np.inf, -np.inf, np.nan, 1e-40, -1e-40, 0.5, -6.0], dtype=dtype)
+
+
+def _eq(a, b):
+    np.testing.assert_array_equal(a, b)  # (NaN == NaN here; bitwise for finite values)
+    assert a.dtype == b.dtype and a.shape == b.shape
+
+
+def _f(act):
+    return getattr(fastact, act), getattr(fastact, act + "_derivative")
+
+
+def test_activations_are_the_parameter_free_rows():
+    assert ACTS == tuple(r.name for r in cat.rows("elementwise") if not r.params)
+    assert "silu" in ACTS and "sigmoid" in ACTS and "relu" in ACTS and "tanh" in ACTS
+    assert fastact._gates.ACTIVATIONS == ACTS
+
+
+# --- bitwise: the compositions ----------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+def test_gated_is_the_composition(act, dtype):
+    f, d = _f(act)
+    v = np.concatenate([_data(3000, dtype, 1), _specials(dtype)])
+    g = np.concatenate([_data(3000, dtype, 2, scale=10), _specials(dtype)[::-1]])
+    gr = np.concatenate([_data(3000, dtype, 3), _specials(dtype)])
+    gv, gg = fastact.gated_backward(gr, v, g, activation=act)
+    with np.errstate(all="ignore"):  # (inf * 0 and overflow in the compositions, as in the kernels)
+        _eq(fastact.gated(v, g, activation=act), v * f(g))
+        _eq(gv, gr * f(g))
+        _eq(gg, gr * v * d(g))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+def test_glu_is_the_composition(act, dtype):
+    f, d = _f(act)
+    x = _data((7, 10, 8), dtype, 4, scale=8)
+    for axis in (1, 2, -1, -2):
+        a, b = np.split(x, 2, axis=axis)
+        _eq(fastact.glu(x, axis=axis, activation=act), a * f(b))
+        grad = _data(a.shape, dtype, 5)
+        _eq(fastact.glu_backward(grad, x, axis=axis, activation=act),
+            np.concatenate([grad * f(b), grad * a * d(b)], axis=axis))
+
+
+# --- against the reference, one precision up --------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+def test_against_reference(act, dtype):
+    up = UP[dtype]
+    v, g, gr = _data(2000, dtype, 6), _data(2000, dtype, 7, scale=6), _data(2000, dtype, 8)
+    tol = dict(rtol=8 * np.finfo(dtype).eps, atol=8 * np.finfo(dtype).tiny)
+    ref = reference.gated(v.astype(up), g.astype(up), activation=act)
+    np.testing.assert_allclose(fastact.gated(v, g, activation=act), ref.astype(dtype), **tol)
+    rv, rg = reference.gated_backward(gr.astype(up), v.astype(up), g.astype(up), activation=act)
+    gv, gg = fastact.gated_backward(gr, v, g, activation=act)
+    np.testing.assert_allclose(gv, rv.astype(dtype), **tol)
+    np.testing.assert_allclose(gg, rg.astype(dtype), rtol=16 * np.finfo(dtype).eps,
+                               atol=1e3 * np.finfo(dtype).eps * np.abs(gr * v).max()
+                               if act in ("relu_squared", "sparse_plus", "hardswish") else
+                               8 * np.finfo(dtype).tiny)
+    x = _data((6, 40), dtype, 9, scale=6)
+    np.testing.assert_allclose(fastact.glu(x, activation=act),
+                               reference.glu(x.astype(up), activation=act).astype(dtype), **tol)
+    gx = _data((6, 20), dtype, 10)
+    np.testing.assert_allclose(
+        fastact.glu_backward(gx, x, activation=act),
+        reference.glu_backward(gx.astype(up), x.astype(up), activation=act).astype(dtype),
+        rtol=16 * np.finfo(dtype).eps, atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+# --- torch ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis", [((8, 10), -1), ((8, 10), 0), ((4, 6, 5), 1),
+                                        ((2, 3, 4, 6), 3), ((12,), 0), ((3, 4, 2), -1)])
+def test_glu_against_torch(shape, axis, dtype):
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    x = _data(shape, dtype, 11)
+    tx = torch.from_numpy(x.copy()).requires_grad_(True)
+    ty = F.glu(tx, dim=axis)
+    tol = dict(rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+    y = fastact.glu(x, axis=axis)
+    np.testing.assert_allclose(y, ty.detach().numpy(), **tol)
+    grad = _data(y.shape, dtype, 12)
+    ty.backward(torch.from_numpy(grad))
+    # (PyTorch's sigmoid' is sig(b) * (1 - sig(b)), which cancels where sig(b) is near 1:
+    # compared to the scale of its result; the reference test holds ours to a few ULPs)
+    want = tx.grad.numpy()
+    np.testing.assert_allclose(fastact.glu_backward(grad, x, axis=axis), want, rtol=0,
+                               atol=16 * np.finfo(dtype).eps * np.abs(want).max())
+
+
+@pytest.mark.parametrize("act,tname", [("silu", "silu"), ("sigmoid", "sigmoid"),
+                                       ("tanh", "tanh"), ("relu", "relu"), ("swish", "silu")])
+def test_gated_against_torch_autograd(act, tname):
+    torch = pytest.importorskip("torch")
+    tf = getattr(torch.nn.functional, tname, None) or getattr(torch, tname)
+    v, g, gr = _data(1000, np.float64, 13), _data(1000, np.float64, 14), _data(1000, np.float64, 15)
+    tv = torch.from_numpy(v.copy()).requires_grad_(True)
+    tg = torch.from_numpy(g.copy()).requires_grad_(True)
+    ty = tv * tf(tg)
+    ty.backward(torch.from_numpy(gr))
+    np.testing.assert_allclose(fastact.gated(v, g, activation=act), ty.detach().numpy(),
+                               rtol=1e-14, atol=1e-300)
+    gv, gg = fastact.gated_backward(gr, v, g, activation=act)
+    np.testing.assert_allclose(gv, tv.grad.numpy(), rtol=1e-14, atol=1e-300)
+    # (PyTorch's sigmoid' and tanh' are s * (1 - s) and 1 - t^2, which cancel near
+    # saturation: compared to the scale of the result)
+    want = tg.grad.numpy()
+    np.testing.assert_allclose(gg, want, rtol=0, atol=16e-16 * np.abs(want).max())
+
+
+# --- layouts, out=, in place ------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_layouts(dtype):
+    base = _data((12, 16, 10), dtype, 16)
+    for x in (base, np.asfortranarray(base), base[:, ::2, :], base.transpose(2, 0, 1),
+              base[::-1]):
+        xc = np.ascontiguousarray(x)
+        for axis in range(-x.ndim, x.ndim):
+            if x.shape[axis] % 2:
+                with pytest.raises(ValueError, match="axis"):
+                    fastact.glu(x, axis=axis)
+                continue
+            want = fastact.glu(xc, axis=axis, activation="silu")
+            _eq(fastact.glu(x, axis=axis, activation="silu"), want)
+            grad = _data(want.shape, dtype, 17)
+            wb = fastact.glu_backward(grad, xc, axis=axis, activation="silu")
+            _eq(fastact.glu_backward(grad, x, axis=axis, activation="silu"), wb)
+            _eq(fastact.glu_backward(np.asfortranarray(grad), x, axis=axis, activation="silu"),
+                wb)
+        v, g = x, (x * 0.5)[::-1]
+        want = fastact.gated(np.ascontiguousarray(v), np.ascontiguousarray(g))
+        _eq(fastact.gated(v, g), want)
+        _eq(fastact.gated(v.tolist(), g), want)  # (the array's dtype decides)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_out_and_in_place(dtype):
+    v, g, gr = _data((50, 40), dtype, 18), _data((50, 40), dtype, 19), _data((50, 40), dtype, 20)
+    want = fastact.gated(v, g)
+    o = np.empty_like(v)
+    assert fastact.gated(v, g, out=o) is o
+    _eq(o, want)
+    of = np.empty_like(v, order="F")
+    _eq(fastact.gated(v, g, out=of), want)
+    vv = v.copy()
+    assert fastact.gated(vv, g, out=vv) is vv
+    _eq(vv, want)
+    gg_ = g.copy()
+    _eq(fastact.gated(v, gg_, out=gg_), want)
+    wv, wg = fastact.gated_backward(gr, v, g)
+    o1, o2 = np.empty_like(v), np.empty_like(v)
+    r1, r2 = fastact.gated_backward(gr, v, g, out=(o1, o2))
+    assert r1 is o1 and r2 is o2
+    _eq(o1, wv)
+    _eq(o2, wg)
+    # in place: grad_value into value, grad_gate into gate
+    vv, gg2 = v.copy(), g.copy()
+    fastact.gated_backward(gr, vv, gg2, out=(vv, gg2))
+    _eq(vv, wv)
+    _eq(gg2, wg)
+    grc, vv = gr.copy(), v.copy()
+    fastact.gated_backward(grc, vv, g, out=(grc, vv))
+    _eq(grc, wv)
+    _eq(vv, wg)
+    # glu
+    x = _data((10, 30), dtype, 21)
+    want = fastact.glu(x, axis=0)
+    o = np.empty((5, 30), dtype)
+    assert fastact.glu(x, axis=0, out=o) is o
+    _eq(o, want)
+    grad = _data((5, 30), dtype, 22)
+    wb = fastact.glu_backward(grad, x, axis=0)
+    xx = x.copy()
+    assert fastact.glu_backward(grad, xx, axis=0, out=xx) is xx
+    _eq(xx, wb)
+    ob = np.empty_like(x, order="F")
+    _eq(fastact.glu_backward(grad, x, axis=0, out=ob), wb)
+
+
+def test_errors_leave_buffers_untouched():
+    v, g = _data((4, 6), np.float32, 23), _data((4, 6), np.float32, 24)
+    o = np.full((4, 6), 7.0, np.float32)
+    cases = [
+        (lambda: fastact.gated(v, g, activation="softmax", out=o), ValueError, "activation"),
+        (lambda: fastact.gated(v, g, activation="leaky_relu", out=o), ValueError, "silu"),
+        (lambda: fastact.gated(v, g, activation=None, out=o), TypeError, "activation"),
+        (lambda: fastact.gated(v, g, activation=fastact.silu, out=o), TypeError, "activation"),
+        (lambda: fastact.gated(v, g[:, :4], out=o), ValueError, "shape"),
+        (lambda: fastact.gated(v, g.astype(np.float64), out=o), TypeError, "dtype"),
+        (lambda: fastact.gated(v, g, out=o.astype(np.float64)), TypeError, "dtype"),
+        (lambda: fastact.gated(v, g, out=o[:, :3]), ValueError, "shape"),
+        (lambda: fastact.gated(v, g, out=np.zeros((4, 12), np.float32)[:, ::2]),
+         ValueError, "contiguous"),
+        (lambda: fastact.gated(v, g, out=[0.0]), TypeError, "out"),
+        (lambda: fastact.gated(v, "a", out=o), TypeError, "gate"),
+        (lambda: fastact.gated_backward(v, v, g, out=o), TypeError, "pair"),
+        (lambda: fastact.gated_backward(v, v, g, out=(o, o)), ValueError, "overlap"),
+        (lambda: fastact.gated_backward(v, v, g, out=(o, o[:, :5])), ValueError, "shape"),
+        (lambda: fastact.glu(v, axis=2, out=o), ValueError, "axis"),
+        (lambda: fastact.glu(v, axis=0.5), TypeError, "axis"),
+        (lambda: fastact.glu(v[:, :5], out=o), ValueError, "axis"),
+        (lambda: fastact.glu(v, out=o), ValueError, "shape"),
+        (lambda: fastact.glu(v, activation="nope"), ValueError, "relu"),
+        (lambda: fastact.glu_backward(v, v, out=o), ValueError, "grad"),
+        (lambda: fastact.glu_backward(v[:, :3], v[:, :5], axis=-1), ValueError, "axis"),
+        (lambda: fastact.glu_backward(v[:, :3], v, out=o[:, :3]), ValueError, "shape"),
+    ]
+    for call, exc, match in cases:
+        with pytest.raises(exc, match=match):
+            call()
+        assert (o == 7.0).all()
+    ro = np.zeros((4, 3), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        fastact.glu(v, out=ro)
+    # partial overlap with an input
+    x = _data(20, np.float64, 25)
+    with pytest.raises(ValueError, match="overlaps"):
+        fastact.gated(x[:10], x[5:15], out=x[1:11])
+    with pytest.raises(ValueError, match="shares memory"):
+        fastact.glu(x[:8], out=x[4:8])
+    with pytest.raises(ValueError, match="shares memory"):
+        fastact.glu_backward(x[16:20], x[:8], out=x[12:20])
+    with pytest.raises(ValueError, match="overlaps x"):
+        fastact.glu_backward(x[:4], x[4:12], out=x[:8])
+
+
+def test_aliases_and_names():
+    v, g = _data(100, np.float64, 26), _data(100, np.float64, 27)
+    _eq(fastact.gated(v, g, activation="swish"), fastact.gated(v, g))
+    _eq(fastact.gated(v, g, activation=" SiLU "), fastact.gated(v, g))
+    _eq(fastact.glu(v, activation="linear"), v[:50] * v[50:])
+    assert fastact.glu(v[:2]).shape == (1,)
+    assert fastact.glu(np.empty((0, 4))).shape == (0, 2)
+    assert fastact.gated([], []).shape == (0,)
+    r = fastact.gated(np.arange(4), np.arange(4))  # integers: float64
+    assert r.dtype == np.float64
+    r = fastact.glu(np.ones(4, np.float16))
+    assert r.dtype == np.float16
+
+
+def test_nan_propagation():
+    for dtype in DTYPES:
+        v = np.array([np.nan, 1.0, 1.0, 0.0], dtype)
+        g = np.array([1.0, np.nan, -np.inf, np.inf], dtype)
+        for act in ACTS:
+            y = fastact.gated(v, g, activation=act)
+            assert np.isnan(y[0]) and np.isnan(y[1]), act
+            gv, gg = fastact.gated_backward(np.ones(4, dtype), v, g, activation=act)
+            assert np.isnan(gv[1]) and np.isnan(gg[1]) and np.isnan(gg[0]), act
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threads_bitwise(dtype, restore_threads):
+    n = 1 << 20
+    v, g, gr = _data(n + 77, dtype, 28), _data(n + 77, dtype, 29), _data(n + 77, dtype, 30)
+    x = _data((1024, 2000), dtype, 31)
+    gx = _data((1024, 1000), dtype, 32)
+    res = {}
+    for t in (1, 2, 3):
+        fastact.set_num_threads(t)
+        res[t] = (fastact.gated(v, g), *fastact.gated_backward(gr, v, g),
+                  fastact.glu(x), fastact.glu(x, axis=0), fastact.glu_backward(gx, x),
+                  fastact.gated(v, g, activation="relu"))
+    for t in (2, 3):
+        for a, b in zip(res[1], res[t]):
+            assert a.tobytes() == b.tobytes()
+
+
+def test_objects():
+    v, g = _data(64, np.float32, 33), _data(64, np.float32, 34)
+    o = fastact.get("gated")
+    assert isinstance(o, fastact.Gated) and o.params == {"activation": "silu"}
+    _eq(o(v, g), fastact.gated(v, g))
+    gv, gg = o.backward(v, v, g)
+    _eq(gg, fastact.gated_backward(v, v, g)[1])
+    assert fastact.Gated("swish") == fastact.Gated(activation="silu")
+    u = fastact.GLU(axis=0, activation="tanh")
+    x = _data((4, 8), np.float32, 35)
+    _eq(u(x), fastact.glu(x, axis=0, activation="tanh"))
+    _eq(u.backward(x[:2], x), fastact.glu_backward(x[:2], x, axis=0, activation="tanh"))
+    assert fastact.get("glu").params == {"axis": -1, "activation": "sigmoid"}
+    with pytest.raises(ValueError, match="activation"):
+        fastact.GLU(activation="softmax")
+    with pytest.raises(TypeError, match="axis"):
+        fastact.GLU(axis="0")
+    assert "gated" in fastact.available() and "glu" in fastact.available()
