@@ -474,6 +474,126 @@ def logsigmoid_backward(grad, x):
 log_sigmoid, log_sigmoid_derivative, log_sigmoid_backward = (
     logsigmoid, logsigmoid_derivative, logsigmoid_backward)
 
+# --- mish -------------------------------------------------------------------------------------
+# mish'(x) vanishes at MISH_X0 (mish's minimum). For x <= 0, with w = e^x and D = w^2 + 2w + 2,
+# mish'(x) = w h / D^2 with h = (w + 2) D + 4x (1 + w), which cancels near the zero; written in
+# t = x - MISH_X0 and em = expm1(t) (w0 = e^MISH_X0, h(MISH_X0) = 0 subtracted out):
+# h = em (w0^3 (em^2 + 3 em + 3) + 4 w0^2 (em + 2) + w0 (6 + 4 x0)) + 4t (1 + w0 e^t),
+# two terms of the sign of t, so the derivative keeps its relative accuracy up to the zero.
+MISH_X0_HI = -1.1924312145154952  # a double
+MISH_X0_LO = "-4.8484829848031045549e-17"
+MISH_W0 = "0.30348253528152892882143674353964305836449075179661"
+MISH_W0_3 = "0.027951242009170136450866461404017831911125694672668"
+MISH_W0_2_4 = "0.36840659688361780427354763322582837210811523905435"
+MISH_C1 = "0.3733670191691929078259392670531114183835047035631"
+
+
+def mish(x):
+    """x tanh(softplus(x)); mish(-inf) = -0 (the limit)."""
+    x = _arr(x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        v = x * np.tanh(np.logaddexp(_c(0, x), x))
+    return np.where(np.isneginf(x), _c(-0.0, x), v)
+
+
+def mish_derivative(x):
+    """tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x); for x <= 0 as w h / D^2 (see
+    above), which does not cancel near the zero."""
+    x = _arr(x)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        xp = np.where(x > 0, np.minimum(x, _c(1e4, x)), _c(0, x))  # (mish'(x) = 1 beyond)
+        ts = np.tanh(np.logaddexp(_c(0, x), xp))
+        pos = ts + xp * sigmoid(xp) * (1 - ts * ts)
+        xn = np.where(x > 0, _c(0, x), np.maximum(x, _c(-1e5, x)))
+        w = np.exp(xn)
+        t = (xn - _c(MISH_X0_HI, x)) - _c(MISH_X0_LO, x)
+        em = np.expm1(t)
+        b = (_c(MISH_W0_3, x) * (em * em + 3 * em + 3) + _c(MISH_W0_2_4, x) * (em + 2)
+             + _c(MISH_C1, x))
+        h = em * b + 4 * t * (1 + _c(MISH_W0, x) * np.exp(t))
+        d = w * w + 2 * w + 2
+        neg = w * h / (d * d)
+    return np.where(x > 0, pos, np.where(np.isneginf(x), _c(-0.0, x), neg))
+
+
+def mish_backward(grad, x):
+    return _arr(grad) * mish_derivative(x)
+
+
+# --- celu -------------------------------------------------------------------------------------
+def celu(x, *, alpha=1.0):
+    x = _arr(x)
+    a = _c(alpha, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(x > 0, x, a * np.expm1(np.where(x > 0, _c(0, x), x) / a))
+
+
+def celu_derivative(x, *, alpha=1.0):
+    x = _arr(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(x > 0, _c(1, x), np.exp(_nonpositive(x) / _c(alpha, x)))
+
+
+def celu_backward(grad, x=None, *, y=None, alpha=1.0):
+    a, from_y = _pick_input(x, y)
+    if not from_y:
+        return _arr(grad) * celu_derivative(a, alpha=alpha)
+    if alpha <= 0:
+        raise ValueError("alpha: backward from y= needs alpha > 0")
+    al = _c(alpha, a)
+    return _arr(grad) * np.where(a > 0, _c(1, a), (a + al) / al)
+
+
+# --- tanhshrink -------------------------------------------------------------------------------
+def _tanh_taylor(n):
+    """The first n coefficients c_j of tanh(x) = sum c_j x^(2j+1), as Fractions (from the
+    Bernoulli numbers: c_j = 2^(2m) (2^(2m) - 1) B_2m / (2m)!, m = j + 1)."""
+    from fractions import Fraction
+    from math import comb, factorial
+
+    b = [Fraction(1)]
+    for m in range(1, 2 * n + 2):
+        b.append(-sum(comb(m + 1, k) * b[k] for k in range(m)) / (m + 1))
+    return [Fraction(4 ** m * (4 ** m - 1)) * b[2 * m] / factorial(2 * m)
+            for m in range(1, n + 1)]
+
+
+def _decimal(c, digits=30):
+    """A Fraction as a decimal string of `digits` significant digits (for np.longdouble)."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = digits
+        return str(Decimal(c.numerator) / Decimal(c.denominator))
+
+
+_TANH_C = [_decimal(c) for c in _tanh_taylor(16)]
+
+
+def tanhshrink(x):
+    """x - tanh(x); for |x| < 1/4 as its Taylor series -(sum c_j x^(2j+1), j >= 1), which does
+    not cancel (x - tanh(x) is x^3/3 near 0)."""
+    x = _arr(x)
+    xs = np.where(np.abs(x) < 0.25, x, _c(0, x))
+    x2 = xs * xs
+    s = _c(0, x)
+    for c in reversed(_TANH_C[1:]):
+        s = s * x2 + _c(c, x)
+    series = -(s * x2 * xs)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(x) < 0.25, series, x - np.tanh(x))
+
+
+def tanhshrink_derivative(x):
+    x = _arr(x)
+    t = np.tanh(x)
+    return t * t
+
+
+def tanhshrink_backward(grad, x):
+    return _arr(grad) * tanhshrink_derivative(x)
+
+
 # aliases
 linear, linear_derivative, linear_backward = identity, identity_derivative, identity_backward
 
@@ -645,4 +765,5 @@ def get(name):
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("np",)]
 __all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA", "SILU_X0_HI", "SILU_X0_LO",
-                                           "SILU_C")]
+                                           "SILU_C", "MISH_X0_HI", "MISH_X0_LO", "MISH_W0",
+                                           "MISH_W0_3", "MISH_W0_2_4", "MISH_C1")]

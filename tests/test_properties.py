@@ -98,6 +98,7 @@ DY = {  # d/dy of f' written through y (where it matters), per function
     "tanh": lambda y, a: np.abs(2 * y),
     "elu": lambda y, a: np.where(y > 0, 0.0, 1.0),
     "selu": lambda y, a: np.where(y > 0, 0.0, 1.0),
+    "celu": lambda y, a: np.where(y > 0, 0.0, 1.0 / abs(a)),  # (1 + y / alpha)
     # (softsign: plus the second-order term, 2.5 ulp(y) at most, where 2 (1 - |y|) vanishes)
     "softsign": lambda y, a: 2 * np.abs(1 - np.abs(y)) + 3 * np.finfo(np.float32).eps,
     "relu_squared": lambda y, a: 1 / np.sqrt(np.where(y > 0, y, np.inf)),  # (y = 0: exact)

@@ -210,8 +210,9 @@ def test_elementwise_matches_pytorchs_own_operation(row, params):
     torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
     y.sum().backward()
     y_ref.sum().backward()
-    # (PyTorch's float64 hardsigmoid backward multiplies by a float32 1/6: 3e-8 off)
-    torch.testing.assert_close(x.grad, x_ref.grad, rtol=1e-7, atol=1e-12)
+    # (PyTorch's float64 hardsigmoid backward multiplies by a float32 1/6: 3e-8 off; its celu
+    # backward at alpha = 0.3 is 4e-8 off the long-double reference, where fastact's is 2e-18)
+    torch.testing.assert_close(x.grad, x_ref.grad, rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("row", [r for r in AXIS + PER_CHANNEL  # (those PyTorch has)
