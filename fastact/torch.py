@@ -9,6 +9,10 @@ row and alias:
   ``softmax(t, axis=-1)``);
 * ``fastact.torch.<Cls>``: the nn.Module (``SiLU()``, ``ELU(alpha=0.5)``, ``PReLU(num_parameters,
   init=0.25, axis=1)`` with a learnable ``weight``, ``Softmax(axis=-1)``);
+* the gates: ``gated(value, gate, *, activation="silu")``, ``glu(x, *, axis=-1,
+  activation="sigmoid")``, modules ``Gated(activation)`` and ``GLU(activation, axis=-1)``
+  (fastact.gated / fastact.glu and their one-pass backward; other tensors: value * act(gate)
+  with the one-input function of the activation);
 * ``fastact.torch.<Cls>Function``: the torch.autograd.Function under both;
 * ``fastact.torch.get(name, **params)`` (a Module) and ``available()``.
 
@@ -34,6 +38,7 @@ except ImportError as _exc:  # pragma: no cover - tested in a subprocess without
 import numpy as _np
 from torch import nn as _nn
 
+from . import _gates
 from . import _catalogue
 from ._kernels import _dispatch
 
@@ -201,9 +206,42 @@ def _axis_function(row):
     return forward, backward
 
 
+def _gate_function(row):
+    """gated (value, gate) or, for a row of halves, glu (x, axis): the NumPy gate functions of
+    fastact (one kernel pass each way), their results taken over without a copy."""
+    fwd, bwd = getattr(_gates, row.name), getattr(_gates, row.name + "_backward")
+    t = _torch.from_numpy
+
+    if row.halves:
+        def forward(ctx, x, axis, activation):
+            ctx.axis, ctx.activation = axis, activation
+            ctx.save_for_backward(x)
+            return t(fwd(_np_view(x), axis=axis, activation=activation))
+
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            g = _contiguous(grad.to(x.dtype))
+            gx = bwd(_np_view(g), _np_view(x), axis=ctx.axis, activation=ctx.activation)
+            return _once(row.name, ctx, t(gx)) + (None, None)
+    else:
+        def forward(ctx, value, gate, activation):
+            ctx.activation = activation
+            ctx.save_for_backward(value, gate)
+            return t(fwd(_np_view(value), _np_view(gate), activation=activation))
+
+        def backward(ctx, grad):
+            value, gate = ctx.saved_tensors
+            g = _contiguous(grad.to(value.dtype))
+            gv, gg = bwd(_np_view(g), _np_view(value), _np_view(gate),
+                         activation=ctx.activation)
+            return _once(row.name, ctx, t(gv), t(gg)) + (None,)
+
+    return forward, backward
+
+
 def _function_class(row):
     make = {"elementwise": _elementwise_function, "per_channel": _per_channel_function,
-            "axis": _axis_function}[row.kind]
+            "axis": _axis_function, "gate": _gate_function}[row.kind]
     forward, backward = make(row)
     doc = ("%s as a torch.autograd.Function on float32/float64 CPU tensors: %s; the backward "
            "pass is fastact.%s_backward (double backward raises RuntimeError)."
@@ -213,11 +251,9 @@ def _function_class(row):
         "forward": staticmethod(forward), "backward": staticmethod(backward)})
 
 
-# the rows of one input (the fused gates, kind 'gate', are not here yet: fastact.gated and
-# fastact.glu are NumPy functions)
-ROWS = tuple(r for r in _catalogue.ROWS if r.kind in ("elementwise", "per_channel", "axis"))
+ROWS = _catalogue.ROWS
 FUNCTIONS = {row.name: _function_class(row) for row in ROWS}
-_FALLBACKS = {row.name: _fallback(row) for row in ROWS}
+_FALLBACKS = {row.name: _fallback(row) for row in ROWS if row.kind != "gate"}
 
 
 def _apply(row, x, params):
@@ -282,9 +318,48 @@ def _axis_fn(row):
     return fn
 
 
+def _act(activation, t):
+    """act(t) of a gate's activation (name checked), differentiable: the kernels' Function or
+    PyTorch's own operation, as the one-input functions choose."""
+    name = _gates.ACTIVATIONS[_gates.activation_index(activation)]
+    return _apply(_catalogue.row(name), t, {})
+
+
+def _gate_fn(row):
+    if row.halves:
+        def fn(x, *, axis=-1, activation=row.activation):
+            _check_tensor(row.name, x)
+            _gates.activation_index(activation)
+            ax = _axis_of(axis, x)
+            if x.dim() == 0 or x.shape[ax] % 2:
+                raise ValueError("axis: %s needs an even length along axis %d, got shape %s"
+                                 % (row.name, axis, tuple(x.shape)))
+            if uses_kernels(x):
+                return FUNCTIONS[row.name].apply(_contiguous(x), ax, activation)
+            a, b = x.chunk(2, dim=ax)
+            return a * _act(activation, b)
+        fn.__doc__ = ("%s(x, *, axis=-1, activation=%r): %s, differentiable."
+                      % (row.name, row.activation, row.summary))
+    else:
+        def fn(value, gate, *, activation=row.activation):
+            _check_tensor(row.name, value)
+            _check_tensor(row.name, gate)
+            _gates.activation_index(activation)
+            if value.shape != gate.shape:
+                raise ValueError("gate: expected the shape of value %s, got %s"
+                                 % (tuple(value.shape), tuple(gate.shape)))
+            if uses_kernels(value, gate):
+                return FUNCTIONS[row.name].apply(_contiguous(value), _contiguous(gate),
+                                                 activation)
+            return value * _act(activation, gate)
+        fn.__doc__ = ("%s(value, gate, *, activation=%r): %s, differentiable."
+                      % (row.name, row.activation, row.summary))
+    return fn
+
+
 def _function(row):
     fn = {"elementwise": _elementwise_fn, "per_channel": _per_channel_fn,
-          "axis": _axis_fn}[row.kind](row)
+          "axis": _axis_fn, "gate": _gate_fn}[row.kind](row)
     fn.__name__ = fn.__qualname__ = row.name
     fn.__module__ = __name__
     return fn
@@ -353,9 +428,33 @@ def _axis_module(row, fn):
     return {"__init__": __init__, "forward": forward, "extra_repr": extra_repr}
 
 
+def _gate_module(row, fn):
+    def __init__(self, activation=row.activation, **kw):
+        _nn.Module.__init__(self)
+        _gates.activation_index(activation)
+        if row.halves:
+            axis = kw.pop("axis", -1)
+            if isinstance(axis, bool) or not isinstance(axis, int):
+                raise TypeError("axis: expected an int, got %s" % type(axis).__name__)
+            self.axis = axis
+        if kw:
+            raise TypeError("%s() got an unexpected keyword argument %r" % (row.cls, next(iter(kw))))
+        self.activation = activation
+
+    def forward(self, *inputs):
+        if row.halves:
+            return fn(*inputs, axis=self.axis, activation=self.activation)
+        return fn(*inputs, activation=self.activation)
+
+    def extra_repr(self):
+        return ("axis=%d, " % self.axis if row.halves else "") + "activation=%r" % self.activation
+
+    return {"__init__": __init__, "forward": forward, "extra_repr": extra_repr}
+
+
 def _module_class(row, fn):
     ns = {"elementwise": _elementwise_module, "per_channel": _per_channel_module,
-          "axis": _axis_module}[row.kind](row, fn)
+          "axis": _axis_module, "gate": _gate_module}[row.kind](row, fn)
     ns.update({"__module__": __name__, "__qualname__": row.cls, "name": row.name,
                "__doc__": "%s as a torch.nn.Module (fastact kernels): %s." % (row.cls,
                                                                             row.summary)})
