@@ -157,7 +157,7 @@ def test_a_forked_child_runs_kernels_after_threaded_calls_in_the_parent():
     code = """
 import os, sys, numpy as np, fastact
 fastact.set_num_threads(2)
-x = np.linspace(-3, 3, 1 << 17).astype(np.float32)
+x = np.linspace(-3, 3, 1 << 19).astype(np.float32)  # (threaded: above THREADS_MIN_EXP)
 want = fastact.sigmoid(x)
 pid = os.fork()
 if pid == 0:
