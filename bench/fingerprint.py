@@ -4,7 +4,9 @@
     cd /tmp && python /path/to/fastact/bench/fingerprint.py [--n 800000] [--threads 1 2]
 
 Run it before and after a kernel change: a redesign that must not change results keeps every
-line the same. The inputs are fixed (seeded): random bit patterns, normals of several scales,
+line the same. With the default n the exp-based rows run threaded (from 256 Ki elements); the
+memory-bound rows use threads from 1 Mi, so `--n 1500000` checks their thread counts too
+(other hashes: the inputs depend on n). The inputs are fixed (seeded): random bit patterns, normals of several scales,
 the exp tails, subnormals, +-0, +-inf, NaN, gradients from 1e-40 to 1e30 (tiny grads force the
 exact paths), lengths with odd tails, several values of every parameter. NaN results are
 hashed as one NaN (IEEE 754 leaves a NaN's sign and payload to the hardware).
