@@ -6,6 +6,9 @@ never imports Dask. Generated from the catalogue rows (and aliases), nothing lis
 * every elementwise row: ``fastact.dask.<name>(x, **params)``, ``<name>_derivative`` and
   ``<name>_backward(grad, x=None, *, y=None, **params)``, blockwise (``map_blocks``; grad and
   x/y are aligned to common chunks);
+* the gates: ``gated(value, gate, *, activation)`` blockwise, ``glu(x, *, axis, activation)``
+  with ``axis`` rechunked to one chunk (both halves in one block), and their backward passes
+  (``gated_backward`` returns the pair, one kernel pass per block);
 * the rows along an axis (softmax, log_softmax): ``<name>(x, *, axis=-1)`` and
   ``<name>_backward(grad, *, y, axis=-1)``. When ``axis`` is one chunk, each block is one
   kernel call (the NumPy function's bits). When it spans several chunks, a two-pass
@@ -30,7 +33,7 @@ import functools as _functools
 
 import numpy as _np
 
-from . import _catalogue
+from . import _catalogue, _gates
 from ._api import check_axis as _check_axis
 from ._kernels import _dispatch
 
@@ -198,6 +201,80 @@ def _axis_backward(row, kernel, two_pass):
     return fn
 
 
+# --- the gates: gated blockwise; glu with its axis in one chunk (the halves in one block) --------
+def _gate_axis(x, axis):
+    """x with `axis` in one chunk, the normalized axis; the NumPy function's error for an odd
+    length, eagerly."""
+    ax = _check_axis(axis, x.ndim)
+    if x.ndim == 0 or x.shape[ax] % 2:
+        _gates.glu(_np.zeros(x.shape[ax:ax + 1] or (1,), x.dtype), axis=0)  # raises, naming axis
+    return x.rechunk({ax: -1}), ax
+
+
+def _pair(g, *arrays, fn, **kw):
+    return _np.stack(fn(g, *arrays, **kw))
+
+
+def _gate_forward(row):
+    fwd = getattr(_gates, row.name)
+    if row.halves:
+        def fn(x, *, axis=-1, activation=row.activation):
+            x = _array("x", x)
+            x, ax = _gate_axis(x, axis)
+            dtype = fwd(_np.zeros((2,), x.dtype), axis=0, activation=activation).dtype
+            chunks = list(x.chunks)
+            chunks[ax] = (x.shape[ax] // 2,)
+            return _da.map_blocks(_functools.partial(fwd, axis=ax, activation=activation), x,
+                                  chunks=tuple(chunks), dtype=dtype,
+                                  meta=_np.empty((0,) * x.ndim, dtype))
+    else:
+        def fn(value, gate, *, activation=row.activation):
+            value, gate = _array("value", value), _array("gate", gate)
+            if value.shape != gate.shape:
+                raise ValueError("gate has shape %s but value has shape %s; they must match"
+                                 % (gate.shape, value.shape))
+            dtype = fwd(_probe(value), _probe(gate), activation=activation).dtype
+            return _da.map_blocks(_functools.partial(fwd, activation=activation), value,
+                                  gate.rechunk(value.chunks), dtype=dtype,
+                                  meta=_np.empty((0,) * value.ndim, dtype))
+    return fn
+
+
+def _gate_backward(row):
+    bwd = getattr(_gates, row.name + "_backward")
+    if row.halves:
+        def fn(grad, x, *, axis=-1, activation=row.activation):
+            grad, x = _array("grad", grad), _array("x", x)
+            x, ax = _gate_axis(x, axis)
+            want = x.shape[:ax] + (x.shape[ax] // 2,) + x.shape[ax + 1:]
+            if grad.shape != want:
+                raise ValueError("grad has shape %s; glu of x %s along axis %d has shape %s"
+                                 % (grad.shape, x.shape, ax, want))
+            dtype = bwd(_np.zeros((1,), x.dtype), _np.zeros((2,), x.dtype), axis=0,
+                        activation=activation).dtype
+            chunks = list(x.chunks)
+            chunks[ax] = (want[ax],)
+            return _da.map_blocks(_functools.partial(bwd, axis=ax, activation=activation),
+                                  grad.rechunk(tuple(chunks)), x, dtype=dtype,
+                                  meta=_np.empty((0,) * x.ndim, dtype))
+    else:
+        def fn(grad, value, gate, *, activation=row.activation):
+            grad = _array("grad", grad)
+            value, gate = _array("value", value), _array("gate", gate)
+            if not grad.shape == value.shape == gate.shape:
+                raise ValueError("grad, value and gate must have one shape, got %s, %s, %s"
+                                 % (grad.shape, value.shape, gate.shape))
+            dtype = bwd(_probe(grad), _probe(value), _probe(gate),
+                        activation=activation)[0].dtype
+            both = _da.map_blocks(
+                _functools.partial(_pair, fn=bwd, activation=activation), grad,
+                value.rechunk(grad.chunks), gate.rechunk(grad.chunks), new_axis=0,
+                chunks=((2,),) + grad.chunks, dtype=dtype,
+                meta=_np.empty((0,) * (grad.ndim + 1), dtype))
+            return both[0], both[1]  # (grad_value, grad_gate): one kernel pass per block
+    return fn
+
+
 # --- the module's functions, from the rows -----------------------------------------------------
 TWO_PASS = {}
 for _row in _catalogue.ROWS:
@@ -210,6 +287,8 @@ for _row in _catalogue.ROWS:
         _fns = {"": _axis_forward(_row, getattr(_dispatch, _row.name), TWO_PASS[_row.name]),
                 "_backward": _axis_backward(_row, getattr(_dispatch, _row.name + "_backward"),
                                             TWO_PASS[_row.name])}
+    elif _row.kind == "gate":
+        _fns = {"": _gate_forward(_row), "_backward": _gate_backward(_row)}
     else:  # per-channel (prelu): not provided (the weight gradient is a reduction)
         continue
     for _suffix, _fn in _fns.items():
@@ -225,5 +304,5 @@ del _row, _fns, _suffix, _fn, _name, _fn_named
 
 
 def available():
-    """The catalogue names this module provides (elementwise rows and rows along an axis)."""
-    return [r.name for r in _catalogue.ROWS if r.kind in ("elementwise", "axis")]
+    """The catalogue names this module provides (all but the per-channel rows)."""
+    return [r.name for r in _catalogue.ROWS if r.kind != "per_channel"]

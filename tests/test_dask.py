@@ -27,11 +27,11 @@ def _x(shape, dtype, seed=0, scale=3.0):
     return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(dtype)
 
 
-def test_every_elementwise_and_axis_row_is_provided():
-    names = [r.name for r in cat.ROWS if r.kind in ("elementwise", "axis")]
+def test_every_row_but_per_channel_is_provided():
+    names = [r.name for r in cat.ROWS if r.kind != "per_channel"]
     assert fd.available() == names
     for row in cat.ROWS:
-        if row.kind in ("elementwise", "axis"):
+        if row.kind != "per_channel":
             for name in (row.name,) + row.aliases:
                 for fn in row.public_names():
                     assert callable(getattr(fd, name + fn[len(row.name):]))
@@ -133,3 +133,37 @@ def test_axis_rows_on_other_axes_and_errors(row):
         getattr(fd, row.name)(da.from_array(x), axis=3)
     with pytest.raises(ValueError, match="grad has shape"):
         getattr(fd, row.name + "_backward")(da.ones(3), y=da.ones(4))
+
+
+# --- the gates ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["silu", "sigmoid", "relu"])
+def test_gates_blockwise_same_bits(act, dtype):
+    v, g, gr = (_x((12, 10), dtype, seed=s) for s in (1, 2, 3))
+    dv, dg = da.from_array(v, chunks=(5, 4)), da.from_array(g, chunks=(4, 5))
+    got = fd.gated(dv, dg, activation=act).compute()
+    assert got.tobytes() == fastact.gated(v, g, activation=act).tobytes()
+    gv, gg = fd.gated_backward(da.from_array(gr, chunks=(3, 10)), dv, dg, activation=act)
+    wv, wg = fastact.gated_backward(gr, v, g, activation=act)
+    assert gv.compute().tobytes() == wv.tobytes() and gg.compute().tobytes() == wg.tobytes()
+    for axis, chunks in ((1, (5, 3)), (0, (5, 4)), (-1, (12, 10))):
+        dx = da.from_array(v, chunks=chunks)
+        y = fd.glu(dx, axis=axis, activation=act)
+        want = fastact.glu(v, axis=axis, activation=act)
+        assert y.shape == want.shape and y.compute().tobytes() == want.tobytes()
+        gy = _x(want.shape, dtype, seed=4)
+        b = fd.glu_backward(da.from_array(gy, chunks=3), dx, axis=axis, activation=act)
+        assert b.compute().tobytes() == fastact.glu_backward(gy, v, axis=axis,
+                                                             activation=act).tobytes()
+
+
+def test_gates_errors_when_the_graph_is_built():
+    x = da.zeros((4, 5), chunks=2)
+    with pytest.raises(ValueError, match="axis"):
+        fd.glu(x, axis=1)
+    with pytest.raises(ValueError, match="activation"):
+        fd.gated(x, x, activation="softmax")
+    with pytest.raises(ValueError, match="shape"):
+        fd.gated(x, da.zeros((5, 4), chunks=2))
+    with pytest.raises(ValueError, match="shape"):
+        fd.glu_backward(da.zeros((4, 5)), da.zeros((4, 6)), axis=1)
