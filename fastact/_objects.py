@@ -56,23 +56,30 @@ class _Elementwise(Activation):
         return type(self)._backward(grad, x, out=out, **kw, **self.params)
 
 
+
+def bind_params(row, args, params):
+    """A row's parameters from a constructor's positional and keyword arguments (in the row's
+    order), checked by the row's generated rules (fastact._dispatch.check_params)."""
+    names = row.param_names
+    if len(args) > len(names):
+        raise TypeError("%s() takes %d positional argument%s (%s) but %d were given" % (
+            row.cls, len(names), "" if len(names) == 1 else "s", ", ".join(names) or
+            "none", len(args)))
+    for n, v in zip(names, args):
+        if n in params:
+            raise TypeError("%s() got multiple values for argument %r" % (row.cls, n))
+        params[n] = v
+    return _dispatch.check_params(row.name, params)
+
+
 def _elementwise_class(row):
     """The class of an elementwise catalogue row: __init__ takes the row's parameters
     (keyword or positional, defaults from the table), checked by the same generated rules
     as the function calls."""
     fns = [getattr(_dispatch, row.name + suffix) for suffix in ("", "_derivative", "_backward")]
-    names = row.param_names
 
     def __init__(self, *args, **params):
-        if len(args) > len(names):
-            raise TypeError("%s() takes %d positional argument%s (%s) but %d were given" % (
-                row.cls, len(names), "" if len(names) == 1 else "s", ", ".join(names) or
-                "none", len(args)))
-        for n, v in zip(names, args):
-            if n in params:
-                raise TypeError("%s() got multiple values for argument %r" % (row.cls, n))
-            params[n] = v
-        Activation.__init__(self, **_dispatch.check_params(row.name, params))
+        Activation.__init__(self, **bind_params(row, args, params))
 
     __init__.__qualname__ = row.cls + ".__init__"  # error messages name the class
     __init__.__signature__ = inspect.Signature(

@@ -38,7 +38,7 @@ except ImportError as _exc:  # pragma: no cover - tested in a subprocess without
 import numpy as _np
 from torch import nn as _nn
 
-from . import _gates
+from . import _gates, _objects
 from . import _catalogue
 from ._kernels import _dispatch
 
@@ -367,19 +367,9 @@ def _function(row):
 
 # --- the modules -----------------------------------------------------------------------------------
 def _elementwise_module(row, fn):
-    names = row.param_names
-
     def __init__(self, *args, **params):
         _nn.Module.__init__(self)
-        if len(args) > len(names):
-            raise TypeError("%s() takes %d positional argument%s (%s) but %d were given" % (
-                row.cls, len(names), "" if len(names) == 1 else "s", ", ".join(names) or
-                "none", len(args)))
-        for n, v in zip(names, args):
-            if n in params:
-                raise TypeError("%s() got multiple values for argument %r" % (row.cls, n))
-            params[n] = v
-        self.params = _dispatch.check_params(row.name, params)
+        self.params = _objects.bind_params(row, args, params)
 
     def forward(self, x):
         return fn(x, **self.params)
