@@ -215,10 +215,10 @@ def xavier_uniform(shape: Shape, *, activation: str = "linear", param: Optional[
 def lecun_normal(shape: Shape, *, activation: str = "linear", param: Optional[float] = None,
                  mode: str = "fan_in", rng: RNG = None, dtype: DTypeLike = np.float32
                  ) -> NDArray[Any]:
-    """LeCun et al. (1998): N(0, std^2), std = gain / sqrt(fan) (plain, not truncated)."""
-    dims, dt, g = _shape(shape, 2), _dtype(dtype), _gain(activation, param)
-    fan = _fan(dims, mode)
-    return _normal(_rng(rng), dims, g / math.sqrt(fan), dt)
+    """LeCun et al. (1998): N(0, std^2), std = gain / sqrt(fan) (plain, not truncated): the
+    normal Kaiming initialiser with the linear gain by default."""
+    return kaiming_normal(shape, activation=activation, param=param, mode=mode, rng=rng,
+                          dtype=dtype)
 
 
 def orthogonal(shape: Shape, *, activation: str = "linear", param: Optional[float] = None,

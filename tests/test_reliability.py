@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -391,3 +392,29 @@ def test_an_unbuilt_source_tree_says_what_to_do(tmp_path):
     assert r.returncode != 0
     assert "ImportError" in r.stderr and "pip install ." in r.stderr, r.stderr
     assert "shadows the installed package" in r.stderr, r.stderr
+
+
+def test_calls_below_the_thread_threshold_stay_on_the_caller():
+    """Threads start at 256 Ki elements for exp-based kernels and 1 Mi for memory-bound ones
+    (below that a second thread made calls slower on the development VM, idle and under
+    contention: _dispatch.pyx.tp); above, helpers take chunks."""
+    before = fastact.get_num_threads()
+    try:
+        fastact.set_num_threads(2)
+        small = np.linspace(-3, 3, 1 << 16).astype(np.float32)   # 64 Ki
+        mem = np.linspace(-3, 3, 1 << 19).astype(np.float32)     # 512 Ki, memory-bound
+        big = np.linspace(-3, 3, 1 << 21).astype(np.float32)     # 2 Mi
+        fastact.sigmoid(big)  # (starts the helper)
+        chunks = fastact._dispatch.pool_stats()[1]
+        for _ in range(20):
+            fastact.sigmoid(small)
+            fastact.relu(mem)
+        assert fastact._dispatch.pool_stats()[1] == chunks
+        for _ in range(300):  # (a helper may be late, or backed off for up to 0.5 s)
+            fastact.sigmoid(big)
+            if fastact._dispatch.pool_stats()[1] > chunks:
+                break
+            time.sleep(0.01)
+        assert fastact._dispatch.pool_stats()[1] > chunks
+    finally:
+        fastact.set_num_threads(before)
