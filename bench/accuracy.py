@@ -60,8 +60,9 @@ from fastact import _catalogue as cat  # noqa: E402
 F32, F64 = A.F32, A.F64
 # the catalogue's elementwise rows; the exp-based ones (the issue's 2 ULP / 4 ULP promise) get
 # every pass by default, the others their forward pass (--all-passes: every pass)
-FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind == "elementwise")
-MAIN_FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind == "elementwise" and r.cost == "exp")
+# the kernels (cat.kernel_rows(): a row with a choice parameter is one kernel per choice)
+FUNCTIONS = A.FUNCTIONS
+MAIN_FUNCTIONS = A.MAIN_FUNCTIONS
 OTHER_FUNCTIONS = tuple(f for f in FUNCTIONS if f not in MAIN_FUNCTIONS)
 TOTAL32 = 1 << 32
 CHUNK32 = 1 << 22  # patterns per task (the unit handed to a worker process)
@@ -273,12 +274,13 @@ def _cpu_model():
 def _mp_exact(name, pass_, x, mp):
     """The exact value at x: the row's ("mpmath", pass) expression of its benchmark data
     (the row's bench data, fastact/_catalogue.py), with its parameters (defaults) and constants as mpf."""
-    row = cat.row(name)
+    row = cat.kernel_row(name)  # (a choice's kernel: the bench entries of that choice)
     entry = _bench.bench_data(row).get(("mpmath", pass_))
     if entry is None:
         raise ValueError("%s %s: no ('mpmath', %r) entry in the benchmark data"
                          % (name, pass_, pass_))
     ns = {k: mp.mpf(v) for k, v in row.base_params().items()}
+    ns.update(cat.kernel_call(name)[1])  # (the choice, a str)
     ns.update({k: mp.mpf(v) for k, v in
                _bench.bench_data(row).get(("constants", None), {}).items()})
     ns.update(mp=mp, x=mp.mpf(x))

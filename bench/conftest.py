@@ -201,6 +201,8 @@ def case_id(case, dtype, n, competitor):
     from fastact import _bench as B
 
     name = case.function if case.axis is None else "%s-axis%d" % (case.function, case.axis)
+    if case.choice is not None:  # (a row with a choice parameter: a case per choice)
+        name = "%s-%s" % (name, case.choice)
     return "-".join((name, case.pass_, dtype, B.size_label(n), competitor))
 
 

@@ -12,6 +12,8 @@ except where a row says otherwise. A benchmark, not a test: nothing here asserts
 The rows come from the catalogue (fastact._catalogue.ROWS) and the rows' benchmark data
 (fastact._bench.bench_data: the rows' bench data), so a new function gets its rows
 without a change here. "memory-bound" is row.memory_bound(pass), "exp" is row.cost == 'exp'.
+A row with a choice parameter gets its rows once per choice (Row.bench_rows: f[param=choice],
+with that choice's bench entries, e.g. its own ("target", pass, choice)).
 Rows (1 Mi elements unless stated; float32 and float64):
   memory-bound forward / derivative    fastact(x, out=o)          >= 0.95 x np.copyto(o, x)
     (elementwise and per-channel rows)
@@ -79,7 +81,10 @@ def measure_pair(a, b, target_ns):
 
 # --- the catalogue's rows, by property ---------------------------------------------------------
 def elementwise(cost=None):
-    return [r for r in cat.ROWS if r.kind == "elementwise" and (cost is None or r.cost == cost)]
+    """The elementwise rows as benchmarked: a row with a choice parameter once per choice
+    (Row.bench_rows: bound to it, with that choice's bench entries)."""
+    return [b for r in cat.ROWS if r.kind == "elementwise" and (cost is None or r.cost == cost)
+            for b in r.bench_rows()]
 
 
 def has_pass(row, pass_):
@@ -88,13 +93,13 @@ def has_pass(row, pass_):
 
 def what(row, pass_):
     """The table's name of a (function, pass): f, f' or 'f backward(x)'."""
-    return {"forward": row.name, "derivative": row.name + "'"}.get(pass_,
-                                                                   row.name + " " + pass_)
+    name = _bench.row_label(row)
+    return {"forward": name, "derivative": name + "'"}.get(pass_, name + " " + pass_)
 
 
 def ours(row, pass_, arrays, axis=None):
     """fastact's call of the pass into arrays["o"] (out=o)."""
-    case = _bench.Case(row.name, pass_, axis)
+    case = _bench.Case(row.name, pass_, axis, row.bound_params and row.choice)
     return _bench.public_call(case, fastact, "fastact", arrays, out=True)[1]
 
 
@@ -154,7 +159,7 @@ def _dtype_rows(torch, dt, n):
     copy = lambda: np.copyto(o, x)  # noqa: E731
     mul = lambda: np.multiply(g, x, out=o)  # noqa: E731
     for pass_ in ("forward", "derivative"):
-        for row in cat.ROWS:
+        for row in [b for r in cat.ROWS for b in r.bench_rows()]:
             if (row.kind in ("elementwise", "per_channel") and has_pass(row, pass_)
                     and _bench.memory_bound(row, pass_)):
                 arrays = per_channel if row.kind == "per_channel" else flat
@@ -247,7 +252,7 @@ def overhead_rows(calls=20000):
     repeats: the least disturbed run); the rows and NumPy calls of the ("overhead", pass)
     entries of the rows' benchmark data."""
     pairs = [(entry[1], overhead_call(row, pass_))
-             for row in cat.ROWS for pass_ in _bench.row_passes(row)
+             for r in cat.ROWS for row in r.bench_rows() for pass_ in _bench.row_passes(row)
              for entry in [_bench.bench_data(row).get(("overhead", pass_))] if entry]
     rows = []
     for dt in (np.float32, np.float64):
@@ -282,7 +287,7 @@ def inplace_rows(target_ns, n=64 * 1024):
         cases = []
         for row in elementwise("exp"):
             fn = functools.partial(getattr(fastact, row.name), **row.required_params())
-            cases.append(("%s(x, out=x)" % row.name,
+            cases.append(("%s(x, out=x)" % _bench.row_label(row),
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=buf)),
                           lambda fn=fn: (np.copyto(buf, x), fn(buf, out=o))))
         for row in elementwise("exp"):
@@ -290,7 +295,7 @@ def inplace_rows(target_ns, n=64 * 1024):
                 continue
             fn = functools.partial(getattr(fastact, row.name + "_backward"),
                                    **row.required_params())
-            cases.append(("%s_backward(g, x, out=g)" % row.name,
+            cases.append(("%s_backward(g, x, out=g)" % _bench.row_label(row),
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=buf)),
                           lambda fn=fn: (np.copyto(buf, g), fn(buf, x, out=o))))
         for what_, inplace, separate in cases:
@@ -321,7 +326,8 @@ def thread_rows(target_ns):
                     fastact.set_num_threads(2)
                     fn(x, out=o)
                 t1, t2 = measure_pair(one, two, target_ns)
-                r = Row("16 Mi: 2 threads vs 1 thread (exp-based)", row.name, dt, None, None, 1.7)
+                r = Row("16 Mi: 2 threads vs 1 thread (exp-based)", _bench.row_label(row), dt,
+                        None, None, 1.7)
                 r.values, r.ratio = (t2, t1), t1 / t2
                 rows.append(r)
             for row in elementwise():
@@ -333,8 +339,8 @@ def thread_rows(target_ns):
                     fastact.set_num_threads(2)
                     fn(x, out=o)
                 t2, tc = measure_pair(two, lambda: np.copyto(o, x), target_ns)
-                r = Row("16 Mi: 2 threads vs np.copyto (memory-bound)", row.name, dt, None, None,
-                        0.9)
+                r = Row("16 Mi: 2 threads vs np.copyto (memory-bound)", _bench.row_label(row), dt,
+                        None, None, 0.9)
                 r.values, r.ratio = (t2, tc), tc / t2
                 rows.append(r)
     finally:

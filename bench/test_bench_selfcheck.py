@@ -43,11 +43,16 @@ def test_every_case_has_fastact_reference_and_a_baseline():
 
 def test_bench_data_names_rows_competitors_and_passes():
     """Every key of the benchmark data names a catalogue row, and a competitor (or one of the
-    other documented keys) and a pass that row has."""
+    other documented keys) and a pass that row has (and a choice of its choice parameter, for
+    a key of one choice: each choice's data checked on its own)."""
     from fastact import _catalogue as cat
 
     kinds = B.DATA_COMPETITORS + ("torch_out", "target", "overhead", "mpmath")
-    for row in cat.ROWS:
+    for r in cat.ROWS:
+        for key in r.bench:
+            assert len(key) == 2 or (r.choice_param and key[2] in r.choice_param.choices), (
+                r, key)
+    for row in [b for r in cat.ROWS for b in r.bench_rows()]:
         for key, value in B.bench_data(row).items():
             if key == ("constants", None):
                 assert all(float(v) for v in value.values()), (row, key)

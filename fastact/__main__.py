@@ -285,6 +285,7 @@ def _measure_row(case, inp, competitors, target_ns, min_samples, base_rec):
         "name": case.name,
         "pass": case.pass_,
         "axis": case.axis,
+        "choice": case.choice,
         "dtype": inp.dtype.name,
         "size": inp.n,
         "shape": list(inp.shaped(case, inp.x).shape),
@@ -450,7 +451,7 @@ def bench(args, argv):
         "threads": settings["threads"], "quick": settings["quick"],
     }
     order = {c: i for i, c in enumerate(B.cases())}
-    records.sort(key=lambda r: (order[B.Case(r["function"], r["pass"], r["axis"])],
+    records.sort(key=lambda r: (order[B.Case(r["function"], r["pass"], r["axis"], r.get("choice"))],
                                 B.DTYPES.index(r["dtype"]), r["size"]))
     print(format_table(header, records, command, markdown=args.markdown))
     if args.json:

@@ -67,8 +67,10 @@ DATA_COMPETITORS = ("numpy", "scipy", "numexpr", "torch")  # from the rows' benc
 
 def bench_data(row):
     """The benchmark data of a catalogue row: {(competitor, pass): entry, ...}, see
-    fastact._catalogue.BENCH_KEYS."""
-    return row.bench
+    fastact._catalogue.BENCH_KEYS; for a row with a choice parameter, that of the row's
+    choice (a copy of Row.bench_rows or kernel_rows), else of the default (Row.bench_for)."""
+    p = row.choice_param
+    return row.bench_for(row.choice if row.choice is not None else p and p.default)
 
 
 def row_passes(row):
@@ -78,30 +80,48 @@ def row_passes(row):
     return KIND_PASSES[row.kind]
 
 
+def row_label(row):
+    """A row's name in the tables: with its choice when bound to one (Row.bench_rows), e.g.
+    'f[approximate=tanh]'."""
+    if not row.bound_params:
+        return row.name
+    return "%s[%s]" % (row.name, ", ".join("%s=%s" % kv
+                                            for kv in row.bound_params.items()))
+
+
 def memory_bound(row, pass_):
     """row.memory_bound for a benchmark pass name."""
     return row.memory_bound(CATALOGUE_PASS[pass_])
 
 
 def constants(row):
-    """The row's parameters at their defaults (a required one at its first sample) and its
-    named constants, {name: float}."""
-    values = {k: float(v) for k, v in row.base_params().items()}
+    """The row's parameters at their defaults (a required one at its first sample; the choice
+    of a row bound to one, Row.bench_rows) and its named constants, {name: float, or the str
+    of a choice parameter}."""
+    values = {k: v if isinstance(v, str) else float(v) for k, v in row.base_params().items()}
     values.update({k: float(v) for k, v in bench_data(row).get(("constants", None), {}).items()})
     return values
 
 
-class Case(namedtuple("Case", "function pass_ axis")):
-    """One (function, pass); axis is the axis of an 'axis' row (None for the other rows)."""
+class Case(namedtuple("Case", "function pass_ axis choice", defaults=(None,))):
+    """One (function, pass); axis is the axis of an 'axis' row (None for the other rows),
+    choice the value of the choice parameter of a row that has one (a case per choice)."""
 
     __slots__ = ()
 
     @property
     def row(self):
-        return cat.row(self.function)
+        """The catalogue row, bound to the case's choice (Row.bench_rows: its calls pass it,
+        its bench entries are that choice's)."""
+        row = cat.row(self.function)
+        if self.choice is None:
+            return row
+        return row.bench_rows()[row.choice_param.choices.index(self.choice)]
 
     @property
     def name(self):
+        if self.choice is not None:
+            return row_label(self.row)
         return self.function if self.axis is None else "%s[axis=%d]" % (self.function, self.axis)
 
     @property
@@ -150,7 +170,8 @@ def cases(functions=None, passes=None):
         if row.kind == "gate":
             continue
         axes = AXES if row.kind == "axis" else (None,)
-        out += [Case(row.name, p, a) for a in axes for p in row_passes(row)]
+        out += [Case(row.name, p, a, b.choice) for b in row.bench_rows() for a in axes
+                for p in row_passes(row)]
     if functions is not None:
         out = [c for c in out if c.function in functions]
     if passes is not None:
@@ -215,7 +236,7 @@ class Inputs:
 
     def y(self, case):
         """The forward output for case's function (reference formula), in case's layout."""
-        key = (case.function, case.axis)
+        key = (case.function, case.axis, case.choice)
         if key not in self._y:
             x = self.shaped(case, self.x)
             forward = getattr(ref, case.row.name)
@@ -250,7 +271,8 @@ def make_namespace(row, dtype, arrays, competitor, axis=None, tensor=None):
     ns = {"np": np, "dtype": dtype, "axis": axis}
     ns.update(arrays)
     as_value = (lambda v: np.asarray(v, dtype)) if competitor == "numexpr" else dtype.type
-    ns.update({k: as_value(v) for k, v in constants(row).items()})
+    # (a choice parameter stays its str)
+    ns.update({k: v if isinstance(v, str) else as_value(v) for k, v in constants(row).items()})
     if competitor == "scipy":
         ns["special"] = importlib.import_module("scipy.special")
     elif competitor == "numexpr":
@@ -337,7 +359,8 @@ def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
         kw["axis"] = case.axis
     if out:
         kw["out"] = arrays["o"]
-    shown = args + ["%s=%s" % (k, "o" if k == "out" else v) for k, v in kw.items()]
+    shown = args + ["%s=%s" % (k, "o" if k == "out" else repr(v) if isinstance(v, str) else v)
+                     for k, v in kw.items()]
     label = "%s.%s(%s)" % (prefix, name, ", ".join(shown))
     ns = dict(arrays, f=getattr(module, name), kw=kw)
     code = "f(%s)" % ", ".join(args + ["**kw"]) if keyword_dict else "f(%s)" % ", ".join(shown)

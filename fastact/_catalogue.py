@@ -16,8 +16,11 @@ benchmarks all import it. From each row come:
 Adding a function: docs/adding-a-function.md.
 """
 
-__all__ = ["Param", "Rule", "Row", "ROWS", "BY_NAME", "ALIASES", "row", "rows", "resolve",
-           "PASSES", "api_table", "LINEAR_LAYERS", "gate_activations"]
+import copy
+
+__all__ = ["Param", "Rule", "Row", "ROWS", "BY_NAME", "ALIASES", "PRESETS", "row", "rows",
+           "resolve", "resolve_preset", "kernel_rows", "kernel_row", "kernel_call", "PASSES",
+           "api_table", "LINEAR_LAYERS", "gate_activations"]
 
 # The passes of an elementwise function, in kernel-table order:
 #   forward      f(x)
@@ -30,23 +33,41 @@ F32_MAX = 3.4028234663852886e38  # the largest finite float32
 
 
 class Param:
-    """A real parameter of a function: keyword-only, used in the data's dtype by the kernel.
+    """A parameter of a function: keyword-only.
 
-    default: None for a required parameter. samples: values the tests and the fingerprint
-    use (the default among them). Every parameter must be finite, and finite in float32 when
-    the data are float32 (the kernel computes with it in the data's dtype); further
-    constraints are Rules of the row.
+    A real parameter (choices None) is used in the data's dtype by the kernel. default: None
+    for a required parameter. samples: values the tests and the fingerprint use (the default
+    among them). Every real parameter must be finite, and finite in float32 when the data are
+    float32 (the kernel computes with it in the data's dtype); further constraints are Rules
+    of the row.
+
+    A choice parameter (choices: a tuple of strings) selects one of several formulas, e.g.
+    gelu's approximate='none' | 'tanh' (PyTorch's). It never reaches a kernel as a value: the
+    row is compiled as one kernel per choice (kernel_rows()), so the formulas stay branch-free,
+    and the public function turns the keyword into the kernel's index. Its default is one of
+    the choices, its samples are the choices; matching is exact (case-sensitive, as PyTorch's).
+    A row has at most one, and no Rule names it.
     """
 
-    def __init__(self, name, default, doc, samples=()):
+    def __init__(self, name, default, doc, samples=(), choices=None):
         self.name = name
         self.default = default
         self.doc = doc
+        self.choices = None if choices is None else tuple(choices)
+        if self.choices is not None:
+            assert self.choices and all(isinstance(c, str) for c in self.choices), name
+            assert len(set(self.choices)) == len(self.choices), name
+            assert default in self.choices and not samples, name
+            samples = self.choices
         self.samples = tuple(samples) or ((default,) if default is not None else ())
 
     @property
     def required(self):
         return self.default is None
+
+    @property
+    def is_choice(self):
+        return self.choices is not None
 
     def __repr__(self):
         return "Param(%r, %r)" % (self.name, self.default)
@@ -114,7 +135,17 @@ class Row:
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
                     has no gain for the function (fastact.init refuses it)
+
+    A row with a choice parameter (Param(..., choices=...)) is compiled as one kernel per
+    choice: kernel_rows() gives those copies (``variant_of`` the row, ``choice`` the value).
     """
+
+    # set on the per-choice copies of kernel_rows(): the public row and the choice they compile
+    variant_of = None
+    choice = None
+    # set on the per-choice copies of bench_rows(): {choice parameter: value}, passed by every
+    # call the benchmarks make (required_params, base_params)
+    bound_params = None
 
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
@@ -140,6 +171,12 @@ class Row:
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "exp")
         assert set(self.tail) <= set(self.passes)
+        choices = [p for p in self.params if p.is_choice]
+        assert len(choices) <= 1, (name, "at most one choice parameter")
+        assert not choices or kind == "elementwise", name
+        assert not any(p.name in (r.lhs, r.rhs) for p in choices for r in self.rules), name
+        for key in self.bench:  # a 3-tuple key: an entry for one choice (bench_for)
+            assert len(key) == 2 or (choices and key[2] in choices[0].choices), (name, key)
 
     def __repr__(self):
         return "Row(%r)" % self.name
@@ -148,6 +185,60 @@ class Row:
     @property
     def param_names(self):
         return tuple(p.name for p in self.params)
+
+    @property
+    def choice_param(self):
+        """The choice parameter (Param with choices), or None."""
+        return next((p for p in self.params if p.is_choice), None)
+
+    @property
+    def real_params(self):
+        """The real parameters: those a kernel receives (every one but the choice)."""
+        return tuple(p for p in self.params if not p.is_choice)
+
+    def kernel_name(self, choice):
+        """The kernel of a choice: the row's name for the default, else <row>_<choice>."""
+        p = self.choice_param
+        return self.name if choice == p.default else "%s_%s" % (self.name, choice)
+
+    def kernels(self):
+        """The kernel rows of this row: itself, or one copy per choice (kernel_rows())."""
+        p = self.choice_param
+        if p is None:
+            return (self,)
+        out = []
+        for c in p.choices:
+            k = copy.copy(self)
+            k.name = self.kernel_name(c)
+            k.params = self.real_params
+            k.aliases = ()
+            k.bench = self.bench_for(c)
+            k.variant_of, k.choice = self, c
+            out.append(k)
+        return tuple(out)
+
+    def bench_rows(self):
+        """The row as the benchmarks run it: itself, or (a choice parameter) one copy per
+        choice, named as the row, with ``choice`` and ``bound_params`` set and the bench
+        entries of that choice (bench_for): a case per choice."""
+        p = self.choice_param
+        if p is None:
+            return (self,)
+        out = []
+        for c in p.choices:
+            b = copy.copy(self)
+            b.bench = self.bench_for(c)
+            b.choice, b.bound_params = c, {p.name: c}
+            out.append(b)
+        return tuple(out)
+
+    def bench_for(self, choice=None):
+        """The bench entries of one choice: the general (competitor, pass) entries, replaced
+        by the (competitor, pass, choice) entries of that choice (e.g. a speed target or an
+        exact formula that differs per choice)."""
+        out = {k: v for k, v in self.bench.items() if len(k) == 2}
+        out.update({k[:2]: v for k, v in self.bench.items() if len(k) == 3 and k[2] == choice})
+        return out
 
     @property
     def takes_y(self):
@@ -175,11 +266,14 @@ class Row:
     def base_params(self):
         """The defaults, a required parameter at its first sample: the one parameter set the
         benchmarks and the accuracy script use."""
-        return {p.name: p.samples[0] if p.required else p.default for p in self.params}
+        return dict({p.name: p.samples[0] if p.required else p.default for p in self.params},
+                    **(self.bound_params or {}))
 
     def required_params(self):
-        """The required parameters at their first samples: what every call must pass."""
-        return {p.name: p.samples[0] for p in self.params if p.required}
+        """The required parameters at their first samples: what every call must pass (and
+        the choice of a bench_rows() copy)."""
+        return dict({p.name: p.samples[0] for p in self.params if p.required},
+                    **(self.bound_params or {}))
 
     def sample_params(self):
         """Parameter sets for tests and the fingerprint: every sample of every parameter, in
@@ -268,6 +362,10 @@ Keys and values
 ("mpmath", pass): (label, expression)
     the exact value at one point, for ``bench/accuracy.py --validate-reference``, evaluated
     with mpmath at 256 bits (forward and derivative).
+(key..., choice): an entry for one choice of a row with a choice parameter
+    any of the keys above with the choice as a third item, e.g. ("target", "forward", "tanh"):
+    for that choice it replaces the two-item entry (Row.bench_for); the benchmarks run a case
+    per choice, and an expression also sees the choice parameter by name (a str).
 ("constants", None): {name: decimal string}
     named constants of the formulas (those that are not parameters of the row), put into the
     namespace like the parameters.
@@ -279,7 +377,8 @@ x, g, o: the input, the gradient and the preallocated output, in the case's layo
     elementwise rows, (n/1024, 16, 64) for 'per_channel' rows, 2-D for 'axis' rows);
 y: the forward output of x (only for backward(y)); w: the per-channel weights ('per_channel');
 the row's parameters (at their defaults) and ("constants", None) by name: scalars of the data's
-    dtype (numexpr: 0-d arrays of that dtype, so float32 stays float32; mpmath: mpf);
+    dtype (numexpr: 0-d arrays of that dtype, so float32 stays float32; mpmath: mpf); a choice
+    parameter: the case's choice, a str;
 scipy: special = scipy.special;  numexpr: ne = numexpr;
 torch: torch, F = torch.nn.functional, A = torch.ops.aten; tx, tg, ty, to, tw: torch tensors
     sharing the memory of x, g, y, o, w (torch.from_numpy); tw_col: tw as a column (channels, 1);
@@ -655,6 +754,46 @@ ROWS = (
             ("mpmath", "forward"): (None, "mp.tanh(x)"),
             ("mpmath", "derivative"): (None, "mp.sech(x) ** 2"),
         }),
+    Row("gelu", "elementwise",
+        "x * Phi(x), Phi the standard normal CDF; approximate='tanh': "
+        "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+        derivative="Phi(x) + x * phi(x); the tanh form by the chain rule",
+        params=(Param("approximate", "none", "'none': the exact x Phi(x); 'tanh': PyTorch's "
+                      "tanh approximation", choices=("none", "tanh")),),
+        passes=("forward", "derivative", "backward_x"),
+        cost="exp", tail=("forward", "derivative", "backward_x"),
+        cls="GELU", torch="F.gelu(x, approximate=approximate)", bounds=SMOOTH_BOUNDS, gain=None,
+        bench={
+            # (NumPy has no erf: the reference formula is NumPy's competitor)
+            ("torch", "forward"): ("F.gelu(x, approximate=approximate)",
+                                   "F.gelu(tx, approximate=approximate)"),
+            ("torch", "backward(x)"): ("aten.gelu_backward(g, x, approximate=approximate)",
+                                       "A.gelu_backward(tg, tx, approximate=approximate)"),
+            ("torch_out", "forward"): ("aten.gelu.out(x, approximate=approximate, out=o)",
+                                       "A.gelu.out(tx, approximate=approximate, out=to)"),
+            ("torch_out", "backward(x)"): (
+                "aten.gelu_backward.grad_input(g, x, approximate=approximate, grad_input=o)",
+                "A.gelu_backward.grad_input(tg, tx, approximate=approximate, grad_input=to)"),
+            ("target", "forward"): (2.0, 3.0),
+            ("target", "backward(x)"): (2.0, 3.0),
+            ("target", "forward", "tanh"): (4.0, 4.0),
+            ("overhead", "forward"): (None, "np.tanh(x, out=x)"),
+            # (mpmath's erfc overflows for |x| beyond about 1e17: the limits there)
+            ("mpmath", "forward", "none"): (
+                None, "x * mp.ncdf(x) if abs(x) < 1e4 else (x if x > 0 else mp.mpf(0))"),
+            ("mpmath", "derivative", "none"): (
+                None, "mp.ncdf(x) + x * mp.npdf(x) if abs(x) < 1e4 else mp.mpf(x > 0)"),
+            # (the sigmoid form of (1 + tanh(u)) / 2 = 1 / (1 + exp(-2u)): 1 + tanh(u) cancels
+            # even at 256 bits for u below -90)
+            ("mpmath", "forward", "tanh"): (
+                None, "(lambda u: x / (1 + mp.exp(-2 * u)))"
+                      "(mp.sqrt(2 / mp.pi) * (x + mp.mpf('0.044715') * x**3))"),
+            ("mpmath", "derivative", "tanh"): (
+                None, "(lambda s, e: s + x * mp.sqrt(2 / mp.pi)"
+                      " * (1 + 3 * mp.mpf('0.044715') * x**2) * 2 * s * e * s)"
+                      "(*(lambda u: (1 / (1 + mp.exp(-2 * u)), mp.exp(-2 * u)))"
+                      "(mp.sqrt(2 / mp.pi) * (x + mp.mpf('0.044715') * x**3)))"),
+        }),
     Row("silu", "elementwise", "x * sigmoid(x), overflow-free for every x",
         derivative="sigmoid(x) * (1 + x * sigmoid(-x)), accurate up to its zero at x = -1.2785",
         passes=("forward", "derivative", "backward_x"),
@@ -886,6 +1025,50 @@ BY_NAME = {r.name: r for r in ROWS}
 ALIASES = {a: r.name for r in ROWS for a in r.aliases}
 
 
+def kernel_rows():
+    """The elementwise rows as the templates compile them: a row without a choice parameter as
+    it is; a row with one as one copy per choice, in the order of its choices, named
+    Row.kernel_name(choice) (the row's name for the default: gelu, gelu_tanh), without the
+    choice parameter (its kernel takes only the real ones) and with ``variant_of`` (the row)
+    and ``choice`` (the value) set. The kernel tables are indexed in this order."""
+    return tuple(k for r in ROWS if r.kind == "elementwise" for k in r.kernels())
+
+
+KERNEL_ROWS = {k.name: k for k in kernel_rows()}
+
+# Presets: every kernel of a non-default choice is also a name get() (and fastact.torch's get)
+# accepts, with the choice bound (get('gelu_tanh') is GELU(approximate='tanh')), and the name of
+# that kernel as a gate activation: {name: (row name, {choice parameter: value})}.
+PRESETS = {k.name: (k.variant_of.name, {k.variant_of.choice_param.name: k.choice})
+           for k in kernel_rows() if k.variant_of is not None and k.name != k.variant_of.name}
+assert not set(PRESETS) & (set(BY_NAME) | set(ALIASES)), "a preset shadows a row or alias"
+
+
+def kernel_row(name):
+    """The kernel row of a kernel name (a row's own name, or <row>_<choice>)."""
+    return KERNEL_ROWS[name]
+
+
+def kernel_call(name):
+    """(public row name, {choice parameter: value}): how a kernel is called through the public
+    functions (the parameters empty for a row without a choice parameter)."""
+    k = KERNEL_ROWS[name]
+    if k.variant_of is None:
+        return k.name, {}
+    return k.variant_of.name, {k.variant_of.choice_param.name: k.choice}
+
+
+def resolve_preset(name):
+    """(row name, preset parameters) for a name, alias or preset (case and surrounding spaces
+    ignored), or (None, None)."""
+    key = name.strip().lower()
+    if key in PRESETS:
+        row_name, params = PRESETS[key]
+        return row_name, dict(params)
+    key = resolve(key)
+    return (key, {}) if key is not None else (None, None)
+
+
 def resolve(name):
     """The row name for a name or alias (case and surrounding spaces ignored), or None."""
     key = name.strip().lower()
@@ -902,8 +1085,10 @@ def rows(kind=None):
 
 
 def gate_activations():
-    """The activations the gate rows take: every parameter-free elementwise row."""
-    return tuple(r.name for r in ROWS if r.kind == "elementwise" and not r.params)
+    """The activations the gate rows take: every parameter-free kernel row (kernel_rows():
+    the parameter-free elementwise rows, and each choice of a row whose only parameter is a
+    choice, by its kernel name, e.g. gelu and gelu_tanh)."""
+    return tuple(k.name for k in kernel_rows() if not k.params)
 
 
 def _md(text):
@@ -917,6 +1102,8 @@ def api_table():
     for r in ROWS:
         params = ", ".join("`%s=%r`" % (p.name, p.default) if not p.required else "`%s`" % p.name
                            for p in r.params)
+        if r.choice_param is not None:
+            params += " (%s)" % " \\| ".join("`%r`" % c for c in r.choice_param.choices)
         name = "`%s`" % r.name + (" (alias %s)" % ", ".join("`%s`" % a for a in r.aliases)
                                   if r.aliases else "")
         if r.kind == "per_channel":
@@ -982,7 +1169,7 @@ def stubs():
     lines = [
         '"""Type stubs of fastact, generated from fastact/_catalogue.py. Do not edit."""',
         "import os",
-        "from typing import Any, Dict, List, Optional, Sequence, Tuple, Union",
+        "from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union",
         "",
         "from numpy.typing import ArrayLike, NDArray",
         "",
@@ -1012,8 +1199,13 @@ def stubs():
         "",
     ]
 
+    def ptype(p):
+        if p.is_choice:
+            return "Literal[%s]" % ", ".join(repr(c) for c in p.choices)
+        return "float"
+
     def kw(r):
-        return "".join("%s: float%s, " % (p.name, "" if p.required else " = ...")
+        return "".join("%s: %s%s, " % (p.name, ptype(p), "" if p.required else " = ...")
                        for p in r.params)
 
     for r in ROWS:
@@ -1057,7 +1249,7 @@ def stubs():
                 ]
         lines.append("")
         if r.kind == "elementwise":
-            init = ", ".join("%s: float%s" % (p.name, "" if p.required else " = ...")
+            init = ", ".join("%s: %s%s" % (p.name, ptype(p), "" if p.required else " = ...")
                              for p in r.params)
             lines += [
                 "class %s(Activation):" % r.cls,

@@ -2,7 +2,9 @@
 
 gated(value, gate) = value * act(gate) in one pass (the LLaMA MLP's ``up * silu(gate)``); glu(x)
 = a * act(b) with a, b the halves of x along an axis (torch.nn.functional.glu for the default
-sigmoid). ``activation`` is any parameter-free elementwise row of the catalogue (or an alias).
+sigmoid). ``activation`` is any parameter-free elementwise row of the catalogue (or an alias),
+or a kernel of a row whose only parameter is a choice, by its kernel name (``_catalogue.
+gate_activations()``: <row> for the default choice, <row>_<choice> for another).
 
 act(gate) is the elementwise kernels' formula, rounded to the dtype, then multiplied: gated has
 the bits of ``value * fastact.<act>(gate)``, its backward those of ``grad * <act>(gate)`` and
@@ -22,8 +24,8 @@ from ._kernels import _dispatch
 
 __all__ = ["gated", "gated_backward", "glu", "glu_backward", "ACTIVATIONS"]
 
-# every parameter-free elementwise row, in table order (the kernels are generated for these)
-ACTIVATIONS = tuple(r.name for r in cat.rows("elementwise") if not r.params)
+# every parameter-free kernel row, in table order (the kernels are generated for these)
+ACTIVATIONS = cat.gate_activations()
 assert ACTIVATIONS == tuple(_dispatch.GATE_NAMES), "fastact: rebuild the kernels"
 
 
@@ -32,7 +34,10 @@ def activation_index(activation):
     if not isinstance(activation, str):
         raise TypeError("activation: expected a str (the name of a parameter-free elementwise "
                         "function), got %s" % type(activation).__name__)
-    name = cat.resolve(activation)
+    # (a kernel name of a choice row, such as <row>_<choice>, is an activation as it is; a
+    # row's name or alias resolves to the row: its kernel of the default choice)
+    key = activation.strip().lower()
+    name = key if key in ACTIVATIONS else cat.resolve(key)
     if name not in ACTIVATIONS:
         raise ValueError("activation: %r is not a parameter-free elementwise function of "
                          "fastact; accepted: %s" % (activation, ", ".join(ACTIVATIONS)))

@@ -219,12 +219,31 @@ ALIASES = dict(_catalogue.ALIASES)
 
 
 def available():
-    """The names `get` accepts, in catalogue order (besides the aliases)."""
+    """The names `get` accepts, in catalogue order (besides the aliases and the presets)."""
     return list(CLASSES)
 
 
+def resolve(name, params, who="get"):
+    """(row name, params) for a name, alias or preset of get(): a preset (the catalogue's
+    PRESETS: <row>_<choice>) binds its choice, which params may not give again."""
+    key, preset = _catalogue.resolve_preset(name)
+    if key is None:
+        raise ValueError(
+            "name: unknown activation %r; available: %s (aliases: %s; presets: %s)"
+            % (name, ", ".join(CLASSES), ", ".join(sorted(ALIASES)),
+               ", ".join(sorted(_catalogue.PRESETS)))
+        )
+    both = sorted(set(preset) & set(params))
+    if both:
+        raise TypeError("%s: %r is %s with %s; do not pass %s" % (
+            who, name, key, ", ".join("%s=%r" % kv for kv in preset.items()), ", ".join(both)))
+    return key, dict(preset, **params)
+
+
 def get(name, **params):
-    """The activation object for `name` with `params`, e.g. get('softmax', axis=0).
+    """The activation object for `name` with `params`, e.g. get('softmax', axis=0); `name`
+    may be an alias or a preset (a function with a choice bound: get('<row>_<choice>') is
+    the row's object with that choice, _catalogue.PRESETS).
 
     An Activation passed as `name` is returned as it is.
     """
@@ -234,10 +253,5 @@ def get(name, **params):
         return name
     if not isinstance(name, str):
         raise TypeError("name: expected a str, got %s" % type(name).__name__)
-    key = _catalogue.resolve(name)
-    if key is None:
-        raise ValueError(
-            "name: unknown activation %r; available: %s (aliases: %s)"
-            % (name, ", ".join(CLASSES), ", ".join(sorted(ALIASES)))
-        )
+    key, params = resolve(name, params)
     return CLASSES[key](**params)

@@ -209,7 +209,8 @@ def _title(name, p):
         p = dict({"weight": PRELU_WEIGHT}, **p)
     else:
         p = dict(r.base_params(), **p)
-    return name + ("(%s)" % ", ".join("%s=%g" % kv for kv in p.items()) if p else "")
+    return name + ("(%s)" % ", ".join(("%s=%r" if isinstance(kv[1], str) else "%s=%g") % kv
+                                      for kv in p.items()) if p else "")
 
 
 def _legend(fig, derivative, saturation):

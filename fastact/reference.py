@@ -398,6 +398,142 @@ def tanh_backward(grad, x=None, *, y=None):
     return _arr(grad) * d
 
 
+# --- gelu -------------------------------------------------------------------------------------
+# approximate='none': x Phi(x), Phi(x) = erfc(-x / sqrt(2)) / 2, gelu' = Phi(x) + x phi(x);
+# approximate='tanh' (PyTorch's): x (1 + tanh(u)) / 2, u = sqrt(2/pi) (x + 0.044715 x^3),
+# written as x sigmoid(2u) (the same function: (1 + tanh(u)) / 2 = sigmoid(2u)), which does
+# not cancel where tanh(u) is near -1; its derivative by the chain rule,
+# sigmoid(2u) + x sigmoid'(2u) 2u'.
+GELU_SQRT_2_PI = "0.7978845608028653558798921198687637369517"  # sqrt(2 / pi)
+GELU_INV_SQRT_2PI = "0.3989422804014326779399460599343818684759"  # 1 / sqrt(2 pi)
+GELU_INV_SQRT_2 = "0.7071067811865475244008443621048490392848"  # 1 / sqrt(2)
+GELU_TWO_SQRT_PI = "1.128379167095512573896158903121545171688"  # 2 / sqrt(pi)
+GELU_A = "0.044715"
+
+
+# gelu' has a zero near -0.75 (gelu's minimum), where its two terms cancel: within 1/8 of it
+# the derivative is its Taylor series there, d = sum c_k t^k, t = x - x0 (x0 = hi + lo:
+# x - hi is exact), 20 terms (truncation below 1e-21 relative), so it keeps its relative
+# accuracy up to the zero. (x0 and the c_k: mpmath at 60 digits; per choice of approximate.)
+GELU_D_ZERO = {
+    "none": (-0.7517915246935645, "1.495675917700988327321e-17", (
+        "0.4314939923140469197865", "0.3882849829905519978581", "-0.01819967639867108710057",
+        "-0.1140082332972217085524", "-0.01477152214824433771784", "0.01942167983818906588903",
+        "0.004539228379125415573634", "-0.002239538068073497151279",
+        "-0.0007448268386746816242731", "0.0001863397462323351328044",
+        "0.00008615947861116571627794", "-0.00001121438018842664137521",
+        "-0.000007748461307003719125262", "4.328450625739227546755e-7",
+        "5.70276497924210723723e-7", "-1.60442654942464275857e-9",
+        "-3.545986646178386648418e-8", "-1.396942086426202065978e-9",
+        "1.903198405013139772895e-9", "1.45064189387794248982e-10",
+    )),
+    "tanh": (-0.7524614220710163, "3.635560509207686845017e-17", (
+        "0.4304000910248585090799", "0.3875184461357889264214", "-0.01578285352184802834191",
+        "-0.1139444830809589871106", "-0.01661932834305256269228", "0.01968230945983311748702",
+        "0.00526105925492191187938", "-0.00242273184587509729924",
+        "-0.0009274420230205448962684", "0.0002639276405268105256778",
+        "0.0001242522780263978193794", "-0.00003495617169443611732973",
+        "-0.00001595089687164510475575", "0.000005918611710894005047668",
+        "0.000002433551634429954444777", "-9.898647747433665834144e-7",
+        "-4.310248298802901481177e-7", "1.415755698772947294453e-7",
+        "7.520740909289921514892e-8", "-1.69782174597810215024e-8",
+    )),
+}
+
+
+def _gelu_approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise ValueError("approximate: must be one of 'none', 'tanh'; got %r" % (approximate,))
+    return approximate == "tanh"
+
+
+def _exp_half_square(x):
+    """exp(-x^2/2) with x^2/2 exact: x = h + l, h = x rounded to float32 (24 bits), so h^2, 2hl
+    and l^2 are exact in a dtype of 53 bits or more (float32 data in float64, float64 data in
+    long double); the argument's rounding would otherwise cost up to 0.4 ULP near x = -38."""
+    x = np.clip(x, _c(-1e4, x), _c(1e4, x))  # (the result is 0 long before; NaN stays)
+    h = x.astype(np.float32).astype(x.dtype)
+    lo = x - h
+    with np.errstate(under="ignore"):
+        return np.exp(-h * h / 2) * np.exp(-h * lo) * np.exp(-lo * lo / 2)
+
+
+def _phi_neg(a):
+    """Phi(-a) = erfc(z) / 2, z = a / sqrt(2), for a >= 0 (NaN passes). Up to z = zs, 1 - erf(z)
+    with a series of erf; beyond, the continued fraction erfc(z) = exp(-z^2) / sqrt(pi) /
+    (z + (1/2) / (z + 1 / (z + (3/2) / (z + ...)))), evaluated bottom-up, with exp(-z^2) from
+    the exact a^2 (_exp_half_square). The switch point and the number of levels follow the
+    dtype: long double (the float64 tests' reference) switches at z = 1 (erfc(1) = 0.157:
+    under a digit lost) and needs 400 levels from z = 1, 200 from 1.5, 120 from 2 (converged
+    to 1e-24 or better); float64 (the float32 tests') switches at 1.5 (1.5 digits lost) with
+    100 levels (1.5e-17).
+    The series is erf's series of positive terms (the alternating Maclaurin series would
+    cancel by up to a digit at z = 1.5)."""
+    wide = np.finfo(a.dtype).nmant > 52
+    zs = 1.0 if wide else 1.5
+    z = a * _c(GELU_INV_SQRT_2, a)
+    zsmall = np.minimum(z, _c(zs, a))
+    q = 2 * zsmall * zsmall
+    term, s = zsmall.copy(), zsmall.copy()
+    for n in range(1, 50):  # erf(z) = 2/sqrt(pi) exp(-z^2) sum (2z^2)^n z / (1 3 5 ... (2n+1))
+        term = term * q / (2 * n + 1)
+        s = s + term
+    small = (1 - _c(GELU_TWO_SQRT_PI, a) * _exp_half_square(np.minimum(a, _c(zs * 1.5, a))
+                                                            ) * s) / 2
+    zc = np.where(z < zs, _c(zs, a), z)
+    k = zc.copy()
+    lowest = np.min(z[z >= zs], initial=np.inf)  # (levels for 1e-22, 1e-17 relative)
+    levels = (400 if lowest < 1.5 else 200 if lowest < 2 else 120) if wide else 100
+    for n in range(levels, 0, -1):
+        k = zc + _c(n / 2, a) / k
+    with np.errstate(invalid="ignore"):
+        big = _exp_half_square(a) * (_c(GELU_TWO_SQRT_PI, a) / 4) / k
+    return np.where(z < zs, small, big)
+
+
+def _gelu_u(x):
+    """u = sqrt(2/pi) (x + 0.044715 x^3) and du/dx."""
+    c, a = _c(GELU_SQRT_2_PI, x), _c(GELU_A, x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return c * (x + a * x * x * x), c * (1 + 3 * a * x * x)
+
+
+def gelu(x, *, approximate="none"):
+    x = _arr(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if _gelu_approximate(approximate):
+            u, _ = _gelu_u(x)
+            y = x * sigmoid(2 * u)
+        else:
+            y = np.where(x < 0, x * _phi_neg(-x), x * (1 - _phi_neg(np.abs(x))))
+    return np.where(np.isneginf(x), _c(-0.0, x), np.where(np.isposinf(x), x, y))
+
+
+def gelu_derivative(x, *, approximate="none"):
+    x = _arr(x)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        if _gelu_approximate(approximate):
+            u, du = _gelu_u(x)
+            d = sigmoid(2 * u) + x * (2 * du) * sigmoid_derivative(2 * u)
+        else:
+            pdf = _exp_half_square(x) * _c(GELU_INV_SQRT_2PI, x)
+            d = np.where(x < 0, _phi_neg(-x), 1 - _phi_neg(np.abs(x))) + x * pdf
+    hi, lo, coefs = GELU_D_ZERO["tanh" if _gelu_approximate(approximate) else "none"]
+    t = (x - _c(hi, x)) - _c(lo, x)
+    near = np.zeros_like(t)
+    for c in reversed(coefs):
+        near = (near + _c(c, x)) * t
+    d = np.where(np.abs(t) < _c(0.125, x), near, d)
+    # gelu' < 0 below its zero: -0 where it underflows and at -inf (the limit from below, as
+    # silu'); 1 at inf
+    d = np.where((d == 0) & (x < 0), _c(-0.0, x), d)
+    return np.where(np.isinf(x), np.where(x > 0, _c(1, x), _c(-0.0, x)), d)
+
+
+def gelu_backward(grad, x, *, approximate="none"):
+    return _arr(grad) * gelu_derivative(x, approximate=approximate)
+
+
 # --- silu -------------------------------------------------------------------------------------
 # silu' vanishes at SILU_X0 (its minimum): 1 + x + e^x = t + c expm1(t) with t = x - SILU_X0 and
 # c = e^SILU_X0 = -(1 + SILU_X0) > 0, two terms of one sign, so the derivative keeps its relative
@@ -708,11 +844,16 @@ def _act(activation):
     """The reference forward and derivative of a parameter-free elementwise function."""
     from fastact import _catalogue
 
-    name = _catalogue.resolve(activation) if isinstance(activation, str) else None
-    if name is None or _catalogue.row(name).kind != "elementwise" or _catalogue.row(name).params:
+    acts = _catalogue.gate_activations()
+    key = activation.strip().lower() if isinstance(activation, str) else None
+    name = key if key in acts else (_catalogue.resolve(key) if key is not None else None)
+    if name not in acts:
         raise ValueError("activation: %r is not a parameter-free elementwise function"
                          % (activation,))
-    return globals()[name], globals()[name + "_derivative"]
+    # (a kernel of a choice row, such as <row>_<choice>: the row's function with its choice)
+    row_name, params = _catalogue.kernel_call(name)
+    f, d = globals()[row_name], globals()[row_name + "_derivative"]
+    return (lambda x: f(x, **params)), (lambda x: d(x, **params))
 
 
 def gated(value, gate, *, activation="silu"):
@@ -764,6 +905,7 @@ def get(name):
 
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in ("np",)]
+__all__ = [n for n in __all__ if not n.startswith("GELU_")]  # (constants)
 __all__ = [n for n in __all__ if n not in ("SELU_SCALE", "SELU_ALPHA", "SILU_X0_HI", "SILU_X0_LO",
                                            "SILU_C", "MISH_X0_HI", "MISH_X0_LO", "MISH_W0",
                                            "MISH_W0_3", "MISH_W0_2_4", "MISH_C1")]

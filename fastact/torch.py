@@ -322,7 +322,8 @@ def _act(activation, t):
     """act(t) of a gate's activation (name checked), differentiable: the kernels' Function or
     PyTorch's own operation, as the one-input functions choose."""
     name = _gates.ACTIVATIONS[_gates.activation_index(activation)]
-    return _apply(_catalogue.row(name), t, {})
+    row_name, params = _catalogue.kernel_call(name)  # (a choice's kernel: its row and choice)
+    return _apply(_catalogue.row(row_name), t, params)
 
 
 def _gate_fn(row):
@@ -471,11 +472,9 @@ def available():
 
 def get(name, **params):
     """The nn.Module of a catalogue function, e.g. get('softshrink', lambd=0.3), get('softmax',
-    axis=1), get('prelu', num_parameters=16)."""
+    axis=1), get('prelu', num_parameters=16); an alias or a preset (a function with a choice
+    bound, as fastact.get's) names one too."""
     if not isinstance(name, str):
         raise TypeError("name: expected a str, got %s" % type(name).__name__)
-    key = _catalogue.resolve(name)
-    if key is None:
-        raise ValueError("name: unknown activation %r; available: %s (aliases: %s)" % (
-            name, ", ".join(MODULES), ", ".join(sorted(_catalogue.ALIASES))))
+    key, params = _objects.resolve(name, params)  # (MODULES has the rows of fastact.get)
     return MODULES[key](**params)

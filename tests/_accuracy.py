@@ -64,12 +64,17 @@ LD = np.dtype(np.longdouble)
 WIDE = {F32: F64, F64: LD}
 HAVE_WIDE_LONGDOUBLE = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
 
-# every elementwise function of the catalogue; "main": the exp-based ones, measured on every
-# pass by default (the others on the forward pass)
-FUNCTIONS = tuple(r.name for r in catalogue.rows("elementwise"))
-MAIN_FUNCTIONS = tuple(r.name for r in catalogue.rows("elementwise") if r.cost == "exp")
+# every elementwise kernel of the catalogue (catalogue.kernel_rows(): a row with a choice
+# parameter is one per choice, e.g. gelu and gelu_tanh); "main": the exp-based ones, measured
+# on every pass by default (the others on the forward pass)
+FUNCTIONS = tuple(k.name for k in catalogue.kernel_rows())
+MAIN_FUNCTIONS = tuple(k.name for k in catalogue.kernel_rows() if k.cost == "exp")
 PASSES = ("forward", "derivative", "backward")  # backward = f_backward(grad, x)
-PARAMS = {r.name: r.base_params() for r in catalogue.rows("elementwise") if r.params}
+# each kernel's public function and its parameters: the real ones at their defaults, the
+# choice of a choice row's kernel
+PUBLIC = {k.name: catalogue.kernel_call(k.name)[0] for k in catalogue.kernel_rows()}
+PARAMS = {k.name: dict(k.base_params(), **catalogue.kernel_call(k.name)[1])
+          for k in catalogue.kernel_rows()}
 
 # Margin above 0.5 ULP before a result counts as not correctly rounded (the reference's error).
 CR_MARGIN = {F32: 2.0 ** -20, F64: 2.0 ** -7}
@@ -77,7 +82,7 @@ CR_MARGIN = {F32: 2.0 ** -20, F64: 2.0 ** -7}
 
 def bound(name, pass_):
     """The promised bound in ULPs for a function and pass (the catalogue's)."""
-    return catalogue.row(name).bound(pass_)
+    return catalogue.kernel_row(name).bound(pass_)
 
 
 def combos(functions=FUNCTIONS, passes=PASSES):
@@ -186,10 +191,11 @@ def reference_values(name, pass_, xw, gw, cache):
     of this x between the derivative and backward passes."""
     params = PARAMS.get(name, {})
     if xw.dtype == np.float64:  # float32 data: alpha is rounded to float32, as fastact uses it
-        params = {k: float(np.float32(v)) for k, v in params.items()}
+        params = {k: v if isinstance(v, str) else float(np.float32(v)) for k, v in params.items()}
+    fn = PUBLIC[name]
     with np.errstate(all="ignore"):
         if pass_ == "forward":
-            r = getattr(reference, name)(xw, **params)
+            r = getattr(reference, fn)(xw, **params)
             if name in ("elu", "selu"):
                 # reference.elu/selu take expm1(np.minimum(x, 0)), and np.minimum(-0.0, 0)
                 # is +0.0: the reference loses the sign of -0. elu(-0) = alpha*expm1(-0) = -0.
@@ -197,7 +203,7 @@ def reference_values(name, pass_, xw, gw, cache):
             return r
         d = cache.get(name)
         if d is None:
-            d = cache[name] = getattr(reference, name + "_derivative")(xw, **params)
+            d = cache[name] = getattr(reference, fn + "_derivative")(xw, **params)
         if pass_ == "derivative":
             return d
         return gw * d  # = reference.<name>_backward(grad, x=x), without recomputing f'
@@ -205,12 +211,12 @@ def reference_values(name, pass_, xw, gw, cache):
 
 def fastact_kernel(name, pass_, x, grad):
     """The fastact call under test."""
-    params = PARAMS.get(name, {})
+    params, fn = PARAMS.get(name, {}), PUBLIC[name]
     if pass_ == "forward":
-        return getattr(fastact, name)(x, **params)
+        return getattr(fastact, fn)(x, **params)
     if pass_ == "derivative":
-        return getattr(fastact, name + "_derivative")(x, **params)
-    return getattr(fastact, name + "_backward")(grad, x, **params)
+        return getattr(fastact, fn + "_derivative")(x, **params)
+    return getattr(fastact, fn + "_backward")(grad, x, **params)
 
 
 # --- statistics ---------------------------------------------------------------------------------

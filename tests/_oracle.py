@@ -81,11 +81,12 @@ def needed_params(name):
 
 
 def param_sets(name, pass_=None):
-    """The parameter sets the tests sweep for a function and pass: the catalogue's samples, and
-    0 for every parameter the rules allow it for; those its rules allow (for the pass)."""
+    """The parameter sets the tests sweep for a function and pass: the catalogue's samples (every
+    choice of a choice parameter), and 0 for every real parameter the rules allow it for; those
+    its rules allow (for the pass)."""
     row = catalogue.row(name)
     sets = list(row.sample_params())
-    for p in row.params:
+    for p in row.real_params:
         s = dict(sets[0], **{p.name: 0.0})
         if s not in sets:
             sets.append(s)

@@ -10,7 +10,8 @@ passes there (grad = 1 unless given).
 
 pass: "f" forward, "d" derivative, "bx" backward from x, "by" backward from y (input is y);
 expected: a number (rounded to the dtype; -0.0 must be -0.0), NaN, or a string naming one of
-CONSTANTS. Rules in the catalogue that refuse a parameter set are tested in tests/test_errors.py.
+CONSTANTS; params: keyword parameters of the call (a choice parameter's value is a str).
+Rules in the catalogue that refuse a parameter set are tested in tests/test_errors.py.
 """
 import math
 
@@ -165,6 +166,16 @@ EXACT = {
         ("f", inf, 1.0, {}), ("f", -inf, -1.0, {}), ("f", -0.0, -0.0, {}), ("d", inf, 0.0, {}),
         ("d", -inf, 0.0, {}), ("d", 0.0, 1.0, {}), ("bx", -inf, 0.0, {}), ("by", 1.0, 0.0, {}),
         ("by", -1.0, 0.0, {}), ("f", nan, nan, {}), ("by", nan, nan, {}),
+    ],
+    "gelu": [
+        # both choices of approximate ('none': x Phi(x); 'tanh'): the same limits and values at 0
+        (pass_, x, want, params)
+        for params in ({}, {"approximate": "tanh"})
+        for pass_, x, want in (
+            ("f", -inf, -0.0), ("f", inf, inf), ("f", 0.0, 0.0), ("f", -0.0, -0.0),
+            ("f", 30.0, 30.0), ("d", 0.0, 0.5), ("d", -0.0, 0.5), ("d", inf, 1.0),
+            ("d", -inf, -0.0), ("d", 30.0, 1.0), ("bx", 0.0, 0.5), ("bx", inf, 1.0),
+            ("f", nan, nan), ("d", nan, nan), ("bx", nan, nan))
     ],
     "silu": [
         ("f", -inf, -0.0, {}), ("f", inf, inf, {}), ("f", -0.0, -0.0, {}), ("f", 0.0, 0.0, {}),

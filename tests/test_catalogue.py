@@ -23,6 +23,7 @@ from _oracle import needed_params
 
 ROWS = cat.ROWS
 EW = cat.rows("elementwise")
+KERNELS = cat.kernel_rows()  # (a row with a choice parameter: one kernel per choice)
 NOT_FUNCTIONS = {"available", "get", "config", "get_num_threads", "set_num_threads",
                  "show_config", "plot", "softmax_cross_entropy", "sigmoid_binary_cross_entropy"}
 
@@ -55,6 +56,38 @@ def test_rows_are_consistent():
                 assert not isinstance(rule.rhs, str) or rule.rhs in r.param_names, (r, rule)
             for s in r.sample_params():  # every sample set is a valid call
                 assert set(s) == set(r.param_names), (r, s)
+            p = r.choice_param
+            if p is not None:  # every choice is a sample, the default among them
+                assert [s[p.name] for s in r.sample_params()] == list(p.choices), r
+                assert p.default in p.choices and r.real_params == tuple(
+                    q for q in r.params if q is not p), r
+
+
+def test_kernel_rows_and_presets():
+    """kernel_rows(): the rows without a choice as they are, a row with one as one kernel per
+    choice (the row's name for the default, <row>_<choice> otherwise), without the choice
+    parameter; the presets are exactly the non-default kernels; the gates take every
+    parameter-free kernel."""
+    want = []
+    for r in EW:
+        p = r.choice_param
+        if p is None:
+            want.append((r.name, r, None))
+        else:
+            want += [(r.name if c == p.default else "%s_%s" % (r.name, c), r, c)
+                     for c in p.choices]
+    assert [(k.name, k.variant_of or k, k.choice) for k in KERNELS] == want
+    for k in KERNELS:
+        row = k.variant_of or k
+        assert k.params == row.real_params and not any(p.is_choice for p in k.params)
+        assert k.bounds == row.bounds and k.passes == row.passes and k.tail == row.tail
+        assert cat.kernel_call(k.name) == (
+            (row.name, {}) if k.variant_of is None else
+            (row.name, {row.choice_param.name: k.choice}))
+    assert cat.PRESETS == {k.name: cat.kernel_call(k.name) for k in KERNELS
+                           if k.variant_of is not None and k.name != k.variant_of.name}
+    assert not set(cat.PRESETS) & (set(cat.BY_NAME) | set(cat.ALIASES))
+    assert cat.gate_activations() == tuple(k.name for k in KERNELS if not k.params)
 
 
 def test_public_functions_are_the_rows():
@@ -65,8 +98,8 @@ def test_public_functions_are_the_rows():
     for r in ROWS:
         for n in r.public_names():
             assert getattr(fastact, n) is getattr(_gates if r.kind == "gate" else _dispatch, n)
-    # the gates take every parameter-free elementwise row, and the kernels have them all
-    assert cat.gate_activations() == tuple(r.name for r in EW if not r.params)
+    # the gates take every parameter-free kernel row, and the kernels have them all
+    assert cat.gate_activations() == tuple(k.name for k in KERNELS if not k.params)
     assert _gates.ACTIVATIONS == cat.gate_activations() == tuple(_dispatch.GATE_NAMES)
 
 
@@ -82,7 +115,8 @@ def test_signatures_follow_the_row(row):
         doc = getattr(fastact, name).__doc__
         assert row.cls in doc and "Parameters" in doc, name
         for p in row.params:
-            assert "\n%s : float" % p.name in doc, (name, p.name)
+            kind = "{%s}" % ", ".join(repr(c) for c in p.choices) if p.is_choice else "float"
+            assert "\n%s : %s" % (p.name, kind) in doc, (name, p.name)
 
 
 def test_classes_get_and_available():
@@ -99,9 +133,16 @@ def test_classes_get_and_available():
             assert type(fastact.get(a.upper(), **params)) is cls
     for r in EW:
         obj = fastact.get(r.name, **r.example_params())
-        assert obj.params == {k: float(v) for k, v in r.example_params().items()}
+        assert obj.params == {k: v if isinstance(v, str) else float(v)
+                              for k, v in r.example_params().items()}
         assert [p.name for p in list(inspect.signature(type(obj)).parameters.values())] == \
             list(r.param_names)
+    # a preset: the row's object with its choice bound (and available() lists the rows only)
+    for name, (row_name, params) in cat.PRESETS.items():
+        obj = fastact.get(name.upper())
+        assert type(obj) is getattr(fastact, cat.row(row_name).cls)
+        assert obj.params == dict(cat.row(row_name).defaults(), **params)
+        assert name not in fastact.available()
 
 
 def test_reference_registry():
@@ -122,10 +163,10 @@ def test_kernel_tables_of_every_level():
             continue
         table = mod.addresses()
         ew = {(k[1], k[2], k[3]) for k in table if k[0] == "elementwise"}
-        assert ew == {(r.name, p, dt) for r in EW for p in r.passes for dt in ("f32", "f64")}
+        assert ew == {(r.name, p, dt) for r in KERNELS for p in r.passes for dt in ("f32", "f64")}
         assert {k[1] for k in ew} <= passes
         prep = {k[1] for k in table if k[0] == "prepare"}
-        assert prep == {r.name for r in EW if r.params}
+        assert prep == {r.name for r in KERNELS if r.params}
         others = {k[1] for k in table if k[0] not in ("elementwise", "prepare", "gate")}
         assert others == {r.name for r in ROWS if r.kind not in ("elementwise", "gate")}
         gates = {k[1:] for k in table if k[0] == "gate"}
@@ -137,7 +178,11 @@ def test_kernel_tables_of_every_level():
 def test_benchmark_and_accuracy_cover_the_rows():
     # (the gate rows are timed by bench/targets.py's gate_rows instead)
     assert {c.function for c in _bench.cases()} == {r.name for r in ROWS if r.kind != "gate"}
-    assert set(_accuracy.FUNCTIONS) == {r.name for r in EW}
+    # a row with a choice parameter: a case per choice (each with its choice's bench entries)
+    for r in EW:
+        choices = {c.choice for c in _bench.cases() if c.function == r.name}
+        assert choices == (set(r.choice_param.choices) if r.choice_param else {None}), r
+    assert set(_accuracy.FUNCTIONS) == {k.name for k in KERNELS}
 
 
 def test_every_elementwise_row_has_its_test_case_entry():
@@ -168,7 +213,7 @@ def _value(v, dtype):
 
 EXACT_CASES = [
     pytest.param(name, *e, id="%s-%s-%s-%s" % (name, e[0], e[1], "".join(
-        "%s%g" % kv for kv in e[3].items())))
+        ("%s%s" if isinstance(kv[1], str) else "%s%g") % kv for kv in e[3].items())))
     for name, entries in EXACT.items() for e in entries
 ]
 
@@ -194,7 +239,8 @@ def test_exact_values(name, pass_, value, expected, params, dtype):
 
 
 # --- parameters: the generated rules refuse what the table refuses, with nothing written -------
-PARAM_ROWS = [r for r in EW if r.params]
+# (the real parameters; a choice parameter's bad values: tests/test_errors.py)
+PARAM_ROWS = [r for r in EW if r.real_params]
 
 
 def _calls(name, params, x, g, out):
@@ -213,7 +259,7 @@ def test_parameters_must_be_finite_real_numbers(row, dtype):
     g = np.ones_like(x)
     out = np.full_like(x, 7.25)
     base = row.sample_params()[0]
-    for p in row.params:
+    for p in row.real_params:
         for bad, exc in (("1", TypeError), (None, TypeError), (1j, TypeError), ([1.0], TypeError),
                          (True, TypeError), (np.array([1.0, 2.0]), TypeError),
                          (float("inf"), ValueError), (float("nan"), ValueError)):

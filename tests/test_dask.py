@@ -58,6 +58,21 @@ def test_elementwise_blockwise_same_bits(row, dtype):
         np.testing.assert_array_equal(got.compute(), bwd(g, y=y, **params))
 
 
+@pytest.mark.parametrize("row", [r for r in cat.rows("elementwise") if r.choice_param],
+                         ids=ids)
+def test_choice_parameter_blockwise(row):
+    p = row.choice_param
+    x = _x((9, 14), np.float64)
+    dx = da.from_array(x, chunks=(4, 5))
+    for c in p.choices:
+        np.testing.assert_array_equal(getattr(fd, row.name)(dx, **{p.name: c}).compute(),
+                                      getattr(fastact, row.name)(x, **{p.name: c}))
+    with pytest.raises(ValueError, match=p.name):
+        getattr(fd, row.name)(dx, **{p.name: "bogus"})  # before anything is computed
+    with pytest.raises(TypeError, match=p.name):
+        getattr(fd, row.name + "_backward")(dx, dx, **{p.name: 1.0})
+
+
 def test_elementwise_dtype_rules_and_eager_errors():
     r = fd.relu(da.arange(-3, 4, chunks=3))
     assert r.dtype == np.float64

@@ -29,7 +29,9 @@ SELU_SCALE_ALPHA = float(SELU_SCALE_ALPHA_EXACT)  # correctly rounded to double
 
 CASES = [
     pytest.param(name, pass_, params,
-                 id="%s-%s%s" % (name, pass_, "".join("-%s%g" % kv for kv in params.items())))
+                 id="%s-%s%s" % (name, pass_, "".join(
+                     ("-%s%s" if isinstance(kv[1], str) else "-%s%g") % kv  # (str: a choice)
+                     for kv in params.items())))
     for name in ELEMENTWISE for pass_ in PASSES if pass_ in passes_of(name)
     for params in param_sets(name, pass_)
 ]

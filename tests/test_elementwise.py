@@ -34,7 +34,8 @@ from _oracle import (
 )
 
 def _id(params):
-    return "".join("-%s%g" % (k, v) for k, v in sorted(params.items()))
+    return "".join(("-%s%s" if isinstance(v, str) else "-%s%g") % (k, v)  # (str: a choice)
+                   for k, v in sorted(params.items()))
 
 
 def _dtype_param(dtype):

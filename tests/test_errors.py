@@ -372,6 +372,58 @@ def test_negative_alpha_with_y(name):
     assert b(g, x, alpha=-0.5).shape == SHAPE
 
 
+# --- choice parameters (a str among the row's choices: gelu's approximate) ---------------------
+CHOICE_ROWS = [r for r in _catalogue.rows("elementwise") if r.choice_param is not None]
+# (matching is exact, as PyTorch's: another case, surrounding spaces, bytes are refused)
+BAD_CHOICES = [(1.0, TypeError), (1, TypeError), (None, TypeError), (b"x", TypeError),
+               (["x"], TypeError), (np.float64(0.0), TypeError), ("bogus", ValueError),
+               ("", ValueError), ("upper", ValueError), ("spaced", ValueError)]
+
+
+def _bad_choice(row, bad):
+    c = row.choice_param.choices[-1]
+    return {b"x": c.encode(), "upper": c.upper(), "spaced": " %s " % c, ("x",): [c]}.get(
+        bad if not isinstance(bad, list) else tuple(bad), bad)
+
+
+def _choice_calls(name):
+    x = arr(F64, SHAPE, 86)
+    g = arr(F64, SHAPE, 87)
+    f, d, b = (getattr(fastact, name + s) for s in ("", "_derivative", "_backward"))
+    return [(f, (x,), {"out": sentinel()}), (f, (x,), {"out": x}), (f, (x.astype(F32),), {}),
+            (f, (x.tolist(),), {}), (d, (x,), {"out": sentinel()}), (d, (x,), {"out": x}),
+            (b, (g, x), {"out": g}), (b, (g, x), {"out": sentinel()}), (b, (g, x), {})]
+
+
+@pytest.mark.parametrize("row", CHOICE_ROWS, ids=lambda r: r.name)
+@pytest.mark.parametrize("bad,exc", BAD_CHOICES, ids=[repr(b) for b, _ in BAD_CHOICES])
+def test_choice_parameter_refused(row, bad, exc):
+    p = row.choice_param
+    value = _bad_choice(row, bad)
+    listed = ", ".join(repr(c) for c in p.choices)
+    want = ("%s: expected a str, one of %s; got %s" % (p.name, listed, type(value).__name__)
+            if exc is TypeError else
+            "%s: must be one of %s; got %r" % (p.name, listed, value))
+    for fn, args, kwargs in _choice_calls(row.name):
+        expect_failure(exc, "^%s$" % re.escape(want), fn, *args, **{p.name: value}, **kwargs)
+    with pytest.raises(exc, match="^%s$" % re.escape(want)):
+        fastact.get(row.name, **{p.name: value})
+    with pytest.raises(exc, match="^%s$" % re.escape(want)):
+        getattr(fastact, row.cls)(value)
+
+
+@pytest.mark.parametrize("row", CHOICE_ROWS, ids=lambda r: r.name)
+def test_choice_parameter_accepts_str_subclasses(row):
+    p = row.choice_param
+    x = arr(F64, SHAPE, 88)
+    for c in p.choices:
+        want = getattr(fastact, row.name)(x, **{p.name: c})
+        got = getattr(fastact, row.name)(x, **{p.name: np.str_(c)})
+        assert bits(got) == bits(want)
+        assert fastact.get(row.name, **{p.name: np.str_(c)}).params == {p.name: c}
+        assert type(fastact.get(row.name, **{p.name: np.str_(c)}).params[p.name]) is str
+
+
 # --- prelu weight and axis ---------------------------------------------------------------------
 @pytest.mark.parametrize("fname", ["prelu", "prelu_derivative", "prelu_backward"])
 def test_prelu_weight_wrong_length(fname):

@@ -33,13 +33,24 @@ def _eq(a, b):
 
 
 def _f(act):
-    return getattr(fastact, act), getattr(fastact, act + "_derivative")
+    """The public forward and derivative of an activation (the kernel of a row's choice, such
+    as <row>_<choice>: the row's functions with that choice, cat.kernel_call)."""
+    name, params = cat.kernel_call(act)
+    f, d = getattr(fastact, name), getattr(fastact, name + "_derivative")
+    return (lambda x: f(x, **params)), (lambda x: d(x, **params))
 
 
 def test_activations_are_the_parameter_free_rows():
-    assert ACTS == tuple(r.name for r in cat.rows("elementwise") if not r.params)
+    assert ACTS == tuple(k.name for k in cat.kernel_rows() if not k.params)
     assert "silu" in ACTS and "sigmoid" in ACTS and "relu" in ACTS and "tanh" in ACTS
     assert fastact._gates.ACTIVATIONS == ACTS
+    # a row whose only parameter is a choice: one activation per choice, by its kernel name
+    assert "gelu" in ACTS and "gelu_tanh" in ACTS
+    for r in cat.rows("elementwise"):
+        p = r.choice_param
+        if p is not None and not r.real_params:
+            assert [cat.kernel_call(a) for a in ACTS if cat.kernel_call(a)[0] == r.name] == \
+                [(r.name, {p.name: c}) for c in p.choices]
 
 
 # --- bitwise: the compositions ----------------------------------------------------------------
@@ -312,6 +323,10 @@ def test_objects():
     assert fastact.get("glu").params == {"axis": -1, "activation": "sigmoid"}
     with pytest.raises(ValueError, match="activation"):
         fastact.GLU(activation="softmax")
+    # the kernel of a choice (<row>_<choice>) is an activation: stored by that name
+    assert fastact.Gated("GELU_TANH").params == {"activation": "gelu_tanh"}
+    with pytest.raises(ValueError, match="activation"):
+        fastact.Gated("gelu_bogus")
     with pytest.raises(TypeError, match="axis"):
         fastact.GLU(axis="0")
     assert "gated" in fastact.available() and "glu" in fastact.available()

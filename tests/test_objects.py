@@ -210,3 +210,49 @@ def test_leaky_relu_object_alpha_in_results():
     np.testing.assert_array_equal(fastact.ELU(2.0)(np.array([-np.inf])), [-2.0])
     s = fastact.SELU()(np.array([1.0]))
     assert math.isclose(s[0], 1.0507009873554805, rel_tol=1e-15)
+
+
+# --- a choice parameter (a str among the row's choices, e.g. gelu's approximate) --------------
+CHOICE_ROWS = [r for r in catalogue.rows("elementwise") if r.choice_param is not None]
+
+
+@pytest.mark.parametrize("row", CHOICE_ROWS, ids=lambda r: r.name)
+def test_choice_parameter_objects(row):
+    import inspect
+
+    p = row.choice_param
+    cls = getattr(fastact, row.cls)
+    assert cls().params == row.defaults()
+    assert str(inspect.signature(cls)) == "(%s=%r)" % (p.name, p.default)
+    x = np.linspace(-5, 5, 41)
+    g = np.cos(x)
+    for c in p.choices:
+        kw = {p.name: c}
+        obj = cls(**kw)
+        assert obj.params == kw and obj == cls(c) == fastact.get(row.name.upper(), **kw)
+        assert repr(obj) == "%s(%s=%r)" % (row.cls, p.name, c)
+        f, d, b = (getattr(fastact, row.name + s) for s in ("", "_derivative", "_backward"))
+        np.testing.assert_array_equal(obj(x), f(x, **kw))
+        np.testing.assert_array_equal(obj.derivative(x), d(x, **kw))
+        np.testing.assert_array_equal(obj.backward(g, x), b(g, x, **kw))
+        out = np.empty_like(x)
+        assert obj.forward(x, out=out) is out
+    assert len({repr(cls(c)) for c in p.choices}) == len(p.choices)
+    assert cls(p.choices[0]) != cls(p.choices[-1])
+
+
+def test_presets():
+    # every non-default kernel of a choice row is a name of get(): the row with its choice
+    assert catalogue.PRESETS  # (gelu_tanh)
+    for name, (row_name, params) in catalogue.PRESETS.items():
+        obj = fastact.get(name)
+        assert obj == fastact.get(row_name, **params) and obj.params == params
+        assert fastact.get(" %s " % name.upper()) == obj
+        (p,) = params
+        with pytest.raises(TypeError, match=r"\b%s\b" % p):
+            fastact.get(name, **{p: params[p]})
+        assert name not in fastact.available()
+    assert repr(fastact.get("gelu_tanh")) == "GELU(approximate='tanh')"
+    assert fastact.GELU().params == {"approximate": "none"}
+    with pytest.raises(ValueError, match="presets: gelu_tanh"):
+        fastact.get("gelu_bogus")

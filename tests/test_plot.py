@@ -42,6 +42,7 @@ KINKS = {
     "selu": {(): [0.0]},
     "sigmoid": {(): []},
     "tanh": {(): []},
+    "gelu": {(): [], (("approximate", "tanh"),): []},
     "silu": {(): []},
     "softplus": {(): [], (("threshold", 2.0),): [2.0]},
     "logsigmoid": {(): []},
@@ -120,7 +121,8 @@ def test_every_row_has_its_kinks_entry():
 
 
 @pytest.mark.parametrize("name,params,want", [
-    pytest.param(name, dict(p), want, id="%s-%s" % (name, "-".join("%s%g" % kv for kv in p)))
+    pytest.param(name, dict(p), want, id="%s-%s" % (name, "-".join(
+        ("%s%s" if isinstance(kv[1], str) else "%s%g") % kv for kv in p)))
     for name, cases in KINKS.items() for p, want in cases.items()])
 def test_kinks_found_from_the_derivative_kernel(name, params, want):
     assert _plot.kinks(name, (-6, 6), params) == want

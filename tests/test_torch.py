@@ -399,3 +399,44 @@ def test_gates_fall_back_and_refuse_clearly():
     torch.testing.assert_close(m(x), x[:2] * torch.tanh(x[2:]), rtol=1e-15, atol=1e-15)
     gm = ft.Gated()
     torch.testing.assert_close(gm(x, x), x * torch.nn.functional.silu(x), rtol=1e-15, atol=0)
+
+
+# --- a choice parameter: gelu's approximate ------------------------------------------------------
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16], ids=str)
+def test_gelu_choices_against_pytorch(approximate, dtype):
+    F = torch.nn.functional
+    x = _x((4, 50), dtype, scale=4.0).requires_grad_()
+    x_ref = x.detach().clone().requires_grad_()
+    y = ft.gelu(x, approximate=approximate)
+    kernels = dtype in ft.KERNEL_DTYPES
+    assert type(y.grad_fn).__name__.startswith("GELUFunction") == kernels
+    y_ref = F.gelu(x_ref, approximate=approximate)
+    # (absolute: PyTorch's tanh form computes 1 + tanh(u), which cancels for x < 0, to an
+    # absolute |x| eps; fastact's keeps its relative accuracy there)
+    tol = {torch.float32: 1e-5, torch.float64: 1e-13, torch.float16: 1e-3}[dtype]
+    torch.testing.assert_close(y, y_ref, rtol=tol, atol=tol)
+    g = _x((4, 50), dtype, seed=3)
+    (gx,) = torch.autograd.grad(y, x, g)
+    (gx_ref,) = torch.autograd.grad(y_ref, x_ref, g)
+    torch.testing.assert_close(gx, gx_ref, rtol=tol, atol=tol)
+    m = ft.get("gelu", approximate=approximate)
+    assert m.extra_repr() == "approximate=%r" % approximate
+    torch.testing.assert_close(m(x), y, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="approximate: must be one of 'none', 'tanh'"):
+        ft.gelu(x, approximate=approximate.upper())
+    with pytest.raises(TypeError, match="approximate: expected a str"):
+        ft.GELU(approximate=None)
+
+
+def test_gelu_preset_and_gate_activation():
+    x = _x((3, 8))
+    assert ft.get("gelu_tanh").extra_repr() == "approximate='tanh'"
+    torch.testing.assert_close(ft.get("gelu_tanh")(x), ft.gelu(x, approximate="tanh"),
+                               rtol=0, atol=0)
+    v, g = _x((3, 8), seed=1), _x((3, 8), seed=2)
+    for act, kw in (("gelu", {}), ("gelu_tanh", {"approximate": "tanh"})):
+        for dtype in (torch.float64, torch.float16):  # the kernels, and the fallback
+            vv, gg = v.to(dtype), g.to(dtype)
+            torch.testing.assert_close(ft.gated(vv, gg, activation=act),
+                                       vv * ft.gelu(gg, **kw), rtol=1e-3, atol=1e-3)
