@@ -9,6 +9,9 @@ never imports Dask. Generated from the catalogue rows (and aliases), nothing lis
 * the gates: ``gated(value, gate, *, activation)`` blockwise, ``glu(x, *, axis, activation)``
   with ``axis`` rechunked to one chunk (both halves in one block), and their backward passes
   (``gated_backward`` returns the pair, one kernel pass per block);
+* the per-channel row (prelu): ``prelu(x, weight, *, axis=1)`` and its derivative blockwise,
+  each block with its channels' weights; ``prelu_backward`` returns ``(grad_x, grad_weight)``,
+  grad_weight a dask reduction (float64) over every block;
 * the rows along an axis (softmax, log_softmax): ``<name>(x, *, axis=-1)`` and
   ``<name>_backward(grad, *, y, axis=-1)``. When ``axis`` is one chunk, each block is one
   kernel call (the NumPy function's bits). When it spans several chunks, a two-pass
@@ -275,6 +278,72 @@ def _gate_backward(row):
     return fn
 
 
+# --- per channel (prelu): each block gets the weights of its channels --------------------------
+def _channel_weight(x, weight, axis, check):
+    """The weight as the blocks get it and the channel axis (None for one shared weight: the
+    weight as given). check(probe, w, axis) calls the NumPy function on a probe with x's dtype
+    and the channel axis at x's length: its errors, eagerly. A dask weight is computed (one
+    value per channel); any other weight (an ndarray, a list) is sliced per block as given."""
+    if isinstance(weight, _da.Array):
+        weight = weight.compute()
+    if _np.ndim(weight) == 0 or _np.size(weight) == 1:  # shared: axis ignored, as there
+        check(_probe(x), weight, axis)
+        return weight, None
+    ax = _check_axis(axis, x.ndim)
+    check(_np.zeros([x.shape[ax] if i == ax else 0 for i in range(x.ndim)], x.dtype), weight, ax)
+    return weight, ax
+
+
+def _weight_of_block(w, ax, block_info, index=0):
+    if ax is None:
+        return w
+    start, stop = block_info[index]["array-location"][ax]
+    return w[start:stop]
+
+
+def _pc_block(xb, *, kernel, w, ax, block_info=None):
+    return kernel(xb, _weight_of_block(w, ax, block_info), axis=1 if ax is None else ax)
+
+
+def _pc_backward_block(gb, xb, *, kernel, w, ax, block_info=None):
+    return kernel(gb, xb, _weight_of_block(w, ax, block_info, 1),
+                  axis=1 if ax is None else ax)[0]
+
+
+def _per_channel(row, kernel):
+    def fn(x, weight, *, axis=1):
+        x = _array("x", x)
+        w, ax = _channel_weight(x, weight, axis, lambda a, ww, ax: kernel(a, ww, axis=ax))
+        dtype = kernel(_probe(x), w if ax is None else w[:1]).dtype
+        return _da.map_blocks(_functools.partial(_pc_block, kernel=kernel, w=w, ax=ax), x,
+                              dtype=dtype, meta=_np.empty((0,) * x.ndim, dtype))
+    return fn
+
+
+def _per_channel_backward(row, kernel):
+    """(grad_x, grad_weight): grad_x blockwise; grad_weight = sum of grad * x where x <= 0 over
+    every axis but the channel axis (all of them for one shared weight), formed in float64
+    (as the kernel does) by a dask reduction, then in the dtype."""
+    def fn(grad, x, weight, *, axis=1):
+        grad, x = _array("grad", grad), _array("x", x)
+        if grad.shape != x.shape:
+            raise ValueError("grad has shape %s but x has shape %s; they must match"
+                             % (grad.shape, x.shape))
+        w, ax = _channel_weight(x, weight, axis, lambda a, ww, ax: kernel(a, a, ww, axis=ax))
+        dtype = kernel(_probe(x), _probe(x), w if ax is None else w[:1])[0].dtype
+        grad = grad.rechunk(x.chunks)
+        grad_x = _da.map_blocks(_functools.partial(_pc_backward_block, kernel=kernel, w=w, ax=ax),
+                                grad, x, dtype=dtype, meta=_np.empty((0,) * x.ndim, dtype))
+        x64, g64 = x.astype(_F64), grad.astype(_F64)
+        contrib = _da.where(x64 > 0, 0.0, g64 * x64)
+        if ax is None:
+            grad_w = contrib.sum().reshape(_np.shape(w))
+        else:
+            grad_w = contrib.sum(axis=tuple(i for i in range(x.ndim) if i != ax))
+        return grad_x, grad_w.astype(dtype)
+    return fn
+
+
 # --- the module's functions, from the rows -----------------------------------------------------
 TWO_PASS = {}
 for _row in _catalogue.ROWS:
@@ -289,8 +358,11 @@ for _row in _catalogue.ROWS:
                                             TWO_PASS[_row.name])}
     elif _row.kind == "gate":
         _fns = {"": _gate_forward(_row), "_backward": _gate_backward(_row)}
-    else:  # per-channel (prelu): not provided (the weight gradient is a reduction)
-        continue
+    else:  # per channel (prelu): the weights sliced per block; grad_weight a dask reduction
+        _fns = {"": _per_channel(_row, getattr(_dispatch, _row.name)),
+                "_derivative": _per_channel(_row, getattr(_dispatch, _row.name + "_derivative")),
+                "_backward": _per_channel_backward(_row, getattr(_dispatch,
+                                                                  _row.name + "_backward"))}
     for _suffix, _fn in _fns.items():
         _fn.__doc__ = "%s on a dask array, blockwise: %s. See fastact.%s%s." % (
             _row.name + _suffix, _row.summary, _row.name, _suffix)
@@ -304,5 +376,5 @@ del _row, _fns, _suffix, _fn, _name, _fn_named
 
 
 def available():
-    """The catalogue names this module provides (all but the per-channel rows)."""
-    return [r.name for r in _catalogue.ROWS if r.kind != "per_channel"]
+    """The catalogue names this module provides (every row)."""
+    return [r.name for r in _catalogue.ROWS]
