@@ -1,6 +1,6 @@
 """The speed targets of issue 4, measured: one table, each row a ratio timed in one run.
 
-    python bench/targets.py [--markdown] [--json PATH] [--target-ms MS]
+    python bench/targets.py [--markdown] [--json PATH] [--target-ms MS] [--functions a,b]
 
 Run it from any directory but the repository root (which would import the unbuilt source
 tree). Needs PyTorch for the rows against PyTorch (`pip install torch==2.13.0`, a CPU build);
@@ -358,17 +358,28 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=MI,
                     help="elements of the elementwise rows (default 1 Mi, a multiple of 1024)")
     ap.add_argument("--calls", type=int, default=20000, help="calls per timing of a 16-element row")
+    ap.add_argument("--functions", default=None,
+                    help="comma-separated catalogue rows: only their rows (default: all)")
     args = ap.parse_args(argv)
+    if args.functions:  # (this process only: the row generators read cat.ROWS)
+        names = {n.strip() for n in args.functions.split(",") if n.strip()}
+        unknown = names - set(cat.BY_NAME)
+        if unknown:
+            ap.error("--functions: unknown %s; choose from %s" % (
+                ", ".join(sorted(unknown)), ", ".join(cat.BY_NAME)))
+        cat.ROWS = tuple(r for r in cat.ROWS if r.name in names)
     torch = _torch()
     if torch is not None:
         torch.set_num_threads(1)
     fastact.set_num_threads(1)
     target_ns = int(args.target_ms * 1e6)
     ap_gates_only = getattr(args, "gates_only", False)
+    gates = any(r.kind == "gate" for r in cat.ROWS)
     if ap_gates_only:
         rows = gate_rows(torch, target_ns, args.size)
     else:
-        rows = (elementwise_rows(torch, target_ns, args.size) + gate_rows(torch, target_ns, args.size)
+        rows = (elementwise_rows(torch, target_ns, args.size)
+                + (gate_rows(torch, target_ns, args.size) if gates else [])
                 + overhead_rows(args.calls))
     if not args.no_threads and not ap_gates_only:
         rows += thread_rows(target_ns)
