@@ -12,6 +12,16 @@ from fastact import _catalogue as cat
 PKG = os.path.dirname(os.path.abspath(fastact.__file__))
 
 
+def test_the_optional_modules_have_stubs():
+    """fastact.torch and fastact.dask ship stubs that import neither torch nor dask (a program
+    that uses them type-checks where those are not installed)."""
+    for mod in ("torch", "dask"):
+        with open(os.path.join(PKG, mod + ".pyi"), encoding="utf-8") as f:
+            text = f.read()
+        assert "import torch" not in text and "import dask" not in text
+        assert "def __getattr__(name: str) -> Any" in text and "def available()" in text
+
+
 def test_the_stubs_are_the_catalogues():
     with open(os.path.join(PKG, "__init__.pyi"), encoding="utf-8") as f:
         assert f.read() == cat.stubs() + "\n", (
@@ -68,6 +78,13 @@ def _usage():
               "loss, r = fastact.sigmoid_binary_cross_entropy(x, g, return_grad=True)",
               "loss = fastact.loss.sigmoid_binary_cross_entropy(x, g, pos_weight=np.ones(4))",
               "fig: Any = fastact.plot(['relu'], range=(-2.0, 2.0))"]
+    # fastact.torch and fastact.dask: their stubs type the helpers in full and the generated
+    # functions and classes as Any (neither stub imports torch or dask)
+    lines += ["import fastact.torch", "import fastact.dask",
+              "m: Any = fastact.torch.get('relu')", "used: bool = fastact.torch.uses_kernels(m)",
+              "tnames: list[str] = fastact.torch.available()",
+              "dnames: list[str] = fastact.dask.available()",
+              "dres: Any = fastact.dask.relu(x)", "tfun: Any = fastact.torch.relu"]
     lines += ["a = fastact.get('relu')", "n: int = fastact.get_num_threads()",
               "fastact.set_num_threads(n)", "names: list[str] = fastact.available()",
               "v: str = fastact.__version__"]
@@ -92,7 +109,9 @@ def test_mypy_rejects_a_positional_y(tmp_path):
     r = _mypy(tmp_path, _usage() + "r = fastact.softmax_backward(g, r)\n"
                                    "r = fastact.relu(x, alpha=0.1)\n"
                                    "r = fastact.init.xavier_normal((2, 2), mode='fan_in')\n"
-                                   "r = fastact.softmax_cross_entropy(x, lab, reduction='avg')\n")
+                                   "r = fastact.softmax_cross_entropy(x, lab, reduction='avg')\n"
+                                   "m = fastact.torch.get(3)\n")
     assert r.returncode == 1, r.stdout
     assert "softmax_backward" in r.stdout and '"alpha"' in r.stdout, r.stdout
     assert '"mode"' in r.stdout and "reduction" in r.stdout, r.stdout
+    assert 'Argument 1 to "get"' in r.stdout, r.stdout
