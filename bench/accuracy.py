@@ -93,7 +93,7 @@ def new_stats(dtype, cases, criterion):
     """A.new_stats with the catalogue's bounds: row.bound(pass)."""
     stats = A.new_stats(dtype, cases, criterion)
     for (name, pass_), st in stats.items():
-        st.bound = cat.row(name).bound(pass_)
+        st.bound = cat.kernel_row(name).bound(pass_)
     return stats
 
 
