@@ -306,3 +306,17 @@ def test_rules_refuse_what_the_table_refuses(row):
             with pytest.raises(ValueError, match=r"\b%s\b" % rule.lhs):
                 call()
     assert np.all(out == 7.25), "a refused call wrote into out"
+
+
+def test_accuracy_script_runs_on_a_choice_kernel(tmp_path):
+    """bench/accuracy.py measures a kernel of a choice row by its kernel name (gelu_tanh's
+    bounds come from the kernel row): a tiny float64 run exits 0 and passes."""
+    import subprocess
+    import sys
+    kernel = next(k.name for k in KERNELS if k.variant_of is not None and k.name != k.variant_of.name)
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench",
+                          "accuracy.py")
+    r = subprocess.run([sys.executable, script, "--dtype", "float64", "--n", "2000", "--functions",
+                        kernel, "--quiet", "--jobs", "1"], cwd=str(tmp_path), capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
