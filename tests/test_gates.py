@@ -81,6 +81,38 @@ def test_glu_is_the_composition(act, dtype):
             np.concatenate([grad * f(b), grad * a * d(b)], axis=axis))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["silu", "sigmoid", "tanh", "gelu_tanh", "mish", "selu"])
+def test_a_tail_block_takes_the_exact_path_with_the_same_bits(act, dtype):
+    """A block of 512 with one gate in the exp tail takes the exact path (the row's own
+    elementwise kernels into buffers, then the products); the other blocks take the fused fast
+    loop. Either way the bits are those of the composition, wherever the tail element is (first
+    or last of a block, in the short last block) and with every output aliasing an input."""
+    f, d = _f(act)
+    tail = -200.0 if dtype == np.float32 else -800.0
+    n = 5 * 512 + 37
+    v0, g0, gr0 = _data(n, dtype, 31), _data(n, dtype, 32, scale=4), _data(n, dtype, 33)
+    for pos in (0, 511, 512, 1023, 2047, 4 * 512 + 20, n - 1):
+        g = g0.copy()
+        g[pos] = tail
+        with np.errstate(all="ignore"):
+            want, wv, wg = v0 * f(g), gr0 * f(g), gr0 * v0 * d(g)
+        _eq(fastact.gated(v0, g, activation=act), want)
+        gv, gg = fastact.gated_backward(gr0, v0, g, activation=act)
+        _eq(gv, wv)
+        _eq(gg, wg)
+        vv, gc = v0.copy(), g.copy()
+        _eq(fastact.gated(vv, g, activation=act, out=vv), want)
+        _eq(fastact.gated(v0, gc, activation=act, out=gc), want)
+        grc, vv, gc = gr0.copy(), v0.copy(), g.copy()
+        fastact.gated_backward(grc, vv, gc, activation=act, out=(grc, gc))
+        _eq(grc, wv)
+        _eq(gc, wg)
+        # glu: the value half then the gate half along the first axis
+        x = np.stack([v0, g])
+        _eq(fastact.glu(x, axis=0, activation=act), want[None])
+
+
 # --- against the reference, one precision up --------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("act", ACTS)
