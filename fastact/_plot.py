@@ -34,8 +34,21 @@ MISSING = "fastact.plot needs matplotlib, an optional dependency: pip install fa
 
 
 # --- arguments ------------------------------------------------------------------------------
+def _entry(name):
+    """What a name draws: a row name, or a preset's name (a row with its choice parameter
+    bound, such as gelu_tanh, as fastact.get takes it); None if unknown."""
+    key = name.strip().lower()
+    return key if key in cat.PRESETS else cat.resolve(key)
+
+
+def _row_and_preset(entry):
+    """(row name, preset parameters) of an entry of resolve_names."""
+    return cat.resolve_preset(entry)
+
+
 def resolve_names(names):
-    """The row names for names (None: every row; a str: one, or several comma-separated)."""
+    """The names to draw: row names, and presets (gelu_tanh) by their own name (None: every
+    row; a str: one, or several comma-separated)."""
     if names is None:
         return [r.name for r in cat.ROWS]
     if isinstance(names, str):
@@ -51,7 +64,7 @@ def resolve_names(names):
             raise TypeError("names: expected function names (str), got %s"
                             % type(item).__name__)
         for part in (p for p in item.split(",") if p.strip()):
-            name = cat.resolve(part)
+            name = _entry(part)
             if name is None:
                 bad.append(part.strip())
             elif name not in out:
@@ -59,7 +72,8 @@ def resolve_names(names):
     if bad:
         raise ValueError("names: unknown %s; choose from %s" % (
             ", ".join(repr(b) for b in bad),
-            ", ".join(sorted([r.name for r in cat.ROWS] + list(cat.ALIASES)))))
+            ", ".join(sorted([r.name for r in cat.ROWS] + list(cat.ALIASES)
+                             + list(cat.PRESETS)))))
     if not out:
         raise ValueError("names: give at least one function name (or None for all)")
     return out
@@ -92,10 +106,10 @@ def _params(name, params):
         raise TypeError("params: expected a dict {function name: {parameter: value}}, got %s"
                         % type(params).__name__)
     for key in params:
-        if not isinstance(key, str) or cat.resolve(key) is None:
+        if not isinstance(key, str) or _entry(key) is None:
             raise ValueError("params: unknown function %r" % (key,))
     for key, value in params.items():
-        if cat.resolve(key) == name:
+        if _entry(key) == name:
             if not isinstance(value, dict):
                 raise TypeError("params[%r]: expected a dict of parameters, got %s"
                                 % (key, type(value).__name__))
@@ -233,7 +247,7 @@ def plot(names=None, *, derivative=True, range=(-6, 6), params=None, saturation=
     """A matplotlib Figure: each function (and its derivative) in a grid of subplots.
 
     names       None (every function of the catalogue), a name, or a sequence of names
-                (aliases accepted)
+                (aliases and presets such as gelu_tanh accepted, as fastact.get takes them)
     derivative  also draw f' (dashed); kinks and flat regions are drawn either way
     range       (lo, hi) of x
     params      {name: {parameter: value}} for non-default parameters (prelu: weight)
@@ -264,9 +278,10 @@ def plot(names=None, *, derivative=True, range=(-6, 6), params=None, saturation=
     fig = Figure(figsize=(3.3 * columns, 2.5 * rows_), layout="constrained")
     axes = fig.subplots(rows_, columns, squeeze=False)
     x = np.linspace(lo, hi, int(points))
-    for i, name in enumerate(names):
+    for i, entry in enumerate(names):
         ax = axes[i // columns][i % columns]
-        p = _params(name, params)
+        name, preset = _row_and_preset(entry)
+        p = dict(preset, **_params(entry, params))
         f, d = curves(name, x, p)
         for a, b in flat_regions(x, d, saturation):
             ax.axvspan(a, b, color=SHADE, lw=0)

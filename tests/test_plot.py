@@ -186,6 +186,31 @@ def test_aliases_and_parameters(mpl):
     assert titles == ["silu", "leaky_relu(alpha=0.2)", "identity"]
 
 
+def test_presets_draw_their_row_with_the_choice(mpl, tmp_path):
+    """A preset (a row with its choice parameter bound, as fastact.get takes it) draws that
+    row's kernels with the choice: the same curves as the row with the parameter given."""
+    assert cat.PRESETS
+    for preset, (row_name, params) in cat.PRESETS.items():
+        assert _plot.resolve_names(" %s , %s" % (preset.upper(), row_name)) == [preset, row_name]
+        fig = fastact.plot(preset, range=(-4, 4), points=64)
+        want = fastact.plot(row_name, range=(-4, 4), points=64, params={row_name: params})
+        assert [a.get_title() for a in fig.axes] == [a.get_title() for a in want.axes]
+        assert "=" in fig.axes[0].get_title()  # (the choice is in the title)
+        got_lines = [ln.get_ydata() for ln in fig.axes[0].get_lines()]
+        want_lines = [ln.get_ydata() for ln in want.axes[0].get_lines()]
+        assert len(got_lines) == len(want_lines)
+        for a, b in zip(got_lines, want_lines):
+            np.testing.assert_array_equal(a, b)
+        # params keyed by the preset's name reach it; an unknown key is still an error
+        fastact.plot(preset, range=(-4, 4), points=64, params={preset: {}})
+        with pytest.raises(ValueError, match="params: unknown function"):
+            fastact.plot(preset, points=64, params={preset + "x": {}})
+        out = tmp_path / "presets"
+        assert main(["plot", preset, "--out", str(out) + os.sep, "--quiet"]) == 0
+        assert os.listdir(out) == [preset + ".png"]
+        _check_png(out / (preset + ".png"))
+
+
 # --- the command line -------------------------------------------------------------------------
 def test_cli_writes_one_file(mpl, tmp_path, capsys):
     out = tmp_path / "acts.png"
