@@ -62,7 +62,7 @@ def identity_backward(grad, x=None, *, y=None):
 # --- relu -------------------------------------------------------------------------------------
 def relu(x):
     x = _arr(x)
-    return _nan_passthrough(x, np.where(x > 0, x, 0).astype(x.dtype))
+    return _nan_passthrough(x, np.where(x < 0, 0, x).astype(x.dtype))  # (relu(-0) = -0)
 
 
 def relu_derivative(x):
@@ -77,8 +77,10 @@ def relu_backward(grad, x=None, *, y=None):
 
 # --- relu6 ------------------------------------------------------------------------------------
 def relu6(x):
+    # min(max(x, 0), 6), x itself unless beyond a bound (relu6(-0) = -0, as relu's): written
+    # out, since np.maximum's choice between -0 and +0 differs between dtypes
     x = _arr(x)
-    return _nan_passthrough(x, np.minimum(np.maximum(x, 0), 6).astype(x.dtype))
+    return _nan_passthrough(x, np.where(x < 0, 0, np.where(x > 6, 6, x)).astype(x.dtype))
 
 
 def relu6_derivative(x):
@@ -93,8 +95,10 @@ def relu6_backward(grad, x=None, *, y=None):
 
 # --- hardtanh ---------------------------------------------------------------------------------
 def hardtanh(x, *, min_val=-1.0, max_val=1.0):
+    # min(max(x, min_val), max_val), x itself unless beyond a bound (as relu6's)
     x = _arr(x)
-    return _nan_passthrough(x, np.minimum(np.maximum(x, _c(min_val, x)), _c(max_val, x)))
+    lo, hi = _c(min_val, x), _c(max_val, x)
+    return _nan_passthrough(x, np.where(x < lo, lo, np.where(x > hi, hi, x)).astype(x.dtype))
 
 
 def hardtanh_derivative(x, *, min_val=-1.0, max_val=1.0):
@@ -219,7 +223,8 @@ def relu_squared(x):
 
 
 def relu_squared_derivative(x):
-    return 2 * relu(x)
+    x = _arr(x)  # 2 relu(x), +0 at both zeros (the kernel's, a derivative's zero)
+    return _nan_passthrough(x, np.where(x > 0, 2 * x, 0).astype(x.dtype))
 
 
 def relu_squared_backward(grad, x=None, *, y=None):

@@ -131,9 +131,9 @@ def test_kinks_take_left_branch(dtype):
             assert _back(fastact.leaky_relu_backward, z, dtype, form, grad=2.0, alpha=0.25) == 0.5
             assert _back(fastact.elu_backward, z, dtype, form, grad=2.0, alpha=0.25) == 0.5
             assert _back(fastact.selu_backward, z, dtype, form, grad=1.0) == t(SELU_SCALE_ALPHA)
-        # forward at 0: relu gives +0 for both zeros
+        # forward at 0: relu keeps the sign of zero (as PyTorch: relu(-0) = -0)
         r = _one(fastact.relu, z, dtype)
-        assert r == 0 and not np.signbit(r)
+        assert r == 0 and np.signbit(r) == np.signbit(z)
         assert _one(fastact.sigmoid, z, dtype) == 0.5
     # just right of the kink the right branch is used
     small = np.finfo(dtype).smallest_subnormal

@@ -103,3 +103,25 @@ def test_softmax_special_rows():
     assert y[0, 1] == 0 and ly[0, 1] == -np.inf and np.isfinite(y[0]).all()
     assert np.isnan(y[1]).all() and np.isnan(ly[1]).all()
     assert np.isnan(y[2]).all() and np.isnan(ly[2]).all()
+
+
+@pytest.mark.parametrize("row", [r for r in fastact._catalogue.rows("elementwise")],
+                         ids=lambda r: r.name)
+def test_signed_zeros_do_not_depend_on_the_dtype(row):
+    """The reference's sign of zero at x = +-0 is the same in float32, float64 and long double
+    (the accuracy script compares float64 kernels with the long double reference), and the
+    kernels agree with it. np.maximum(-0.0, 0) is +0 in float64 but -0 in long double, so a
+    reference written with it would not be."""
+    for params in row.sample_params():
+        for suffix in ("", "_derivative"):
+            ref = getattr(reference, row.name + suffix)
+            signs = []
+            for dt in (np.float32, np.float64, np.longdouble):
+                x = np.array([-0.0, 0.0], dt)
+                with np.errstate(all="ignore"):
+                    signs.append(tuple(np.signbit(ref(x, **params))))
+            assert len(set(signs)) == 1, (row.name + suffix, params, signs)
+            for dt in (np.float32, np.float64):
+                with np.errstate(all="ignore"):
+                    got = getattr(fastact, row.name + suffix)(np.array([-0.0, 0.0], dt), **params)
+                assert tuple(np.signbit(got)) == signs[0], (row.name + suffix, params, dt)
