@@ -19,15 +19,12 @@ def test_every_tail_kernel_is_a_kernel_with_both_passes():
         assert callable(getattr(fastact, fname)) and callable(getattr(fastact, fname + "_backward"))
 
 
-def test_the_tail_input_takes_the_exact_path():
-    """The tail values really are in every tail kernel's exp tail (else the script would
-    compare the fast path with itself)."""
-    from fastact import _catalogue as cat
+def test_the_tail_input_is_past_the_normal_range_of_exp():
+    """exp(-|tail|) is below the dtype's smallest normal number, where every exp tail begins
+    (else the script would compare the fast path with itself)."""
     for dt, x in exact_path.TAIL.items():
-        for name in exact_path.tail_kernels():
-            row = next(k for k in cat.kernel_rows() if k.name == name)
-            assert "forward" in row.tail or "backward_x" in row.tail
-        assert np.exp(np.asarray(-abs(x), dt)) < np.finfo(dt).tiny
+        with np.errstate(under="ignore"):
+            assert np.exp(np.asarray(-abs(x), dt)) < np.finfo(dt).tiny
 
 
 def test_table(capsys):

@@ -41,11 +41,6 @@ def _entry(name):
     return key if key in cat.PRESETS else cat.resolve(key)
 
 
-def _row_and_preset(entry):
-    """(row name, preset parameters) of an entry of resolve_names."""
-    return cat.resolve_preset(entry)
-
-
 def resolve_names(names):
     """The names to draw: row names, and presets (gelu_tanh) by their own name (None: every
     row; a str: one, or several comma-separated)."""
@@ -280,7 +275,7 @@ def plot(names=None, *, derivative=True, range=(-6, 6), params=None, saturation=
     x = np.linspace(lo, hi, int(points))
     for i, entry in enumerate(names):
         ax = axes[i // columns][i % columns]
-        name, preset = _row_and_preset(entry)
+        name, preset = cat.resolve_preset(entry)
         p = dict(preset, **_params(entry, params))
         f, d = curves(name, x, p)
         for a, b in flat_regions(x, d, saturation):
