@@ -11,15 +11,16 @@ except where a row says otherwise. A benchmark, not a test: nothing here asserts
 
 The rows come from the catalogue (fastact._catalogue.ROWS) and the rows' benchmark data
 (fastact._bench.bench_data: the rows' bench data), so a new function gets its rows
-without a change here. "memory-bound" is row.memory_bound(pass), "exp" is row.cost == 'exp'.
+without a change here. "memory-bound" is row.memory_bound(pass), "exp" is row.cost == 'exp',
+"compute-bound" any cost class but 'memory' ('exp', or 'arith': a division or a square root).
 A row with a choice parameter gets its rows once per choice (Row.bench_rows: f[param=choice],
 with that choice's bench entries, e.g. its own ("target", pass, choice)).
 Rows (1 Mi elements unless stated; float32 and float64):
   memory-bound forward / derivative    fastact(x, out=o)          >= 0.95 x np.copyto(o, x)
     (elementwise and per-channel rows)
   memory-bound backward (elementwise)  fastact(g, x|y, out=o)     >= 0.95 x np.multiply(g, x, out=o)
-  exp rows' passes that are not        vs the row's PyTorch entry >= the row's ("target", pass)
-    memory-bound, where the row has    (out=: its "torch_out"     (float32, float64); 1 without
+  compute-bound rows' passes that are  vs the row's PyTorch entry >= the row's ("target", pass)
+    not memory-bound, where the row has (out=: its "torch_out"    (float32, float64); 1 without
     a PyTorch entry                    entry)                     one; 'axis' rows on 1024 x
                                                                   1000 along the last axis
   16 elements, in place                call time                  <= the row's ("overhead",
@@ -121,9 +122,9 @@ def torch_target(row, pass_, dtype):
 
 
 def vs_torch(row, pass_):
-    """Whether (row, pass) has a row against PyTorch: an exp row's pass that is not
+    """Whether (row, pass) has a row against PyTorch: a compute-bound row's pass that is not
     memory-bound, with a PyTorch entry."""
-    return (row.cost == "exp" and has_pass(row, pass_) and not _bench.memory_bound(row, pass_)
+    return (row.cost != "memory" and has_pass(row, pass_) and not _bench.memory_bound(row, pass_)
             and torch_competitor(row, pass_)[0] is not None)
 
 
@@ -174,10 +175,10 @@ def _dtype_rows(torch, dt, n):
     if torch is None:
         return rows
     for pass_ in _bench.PASSES:
-        for row in elementwise("exp"):
+        for row in elementwise():
             if vs_torch(row, pass_):
                 arrays = dict(flat, y=getattr(fastact, row.name)(x, **row.required_params()))
-                rows.append(Row("exp-based vs PyTorch (1 thread)", what(row, pass_), dt,
+                rows.append(Row("compute-bound vs PyTorch (1 thread)", what(row, pass_), dt,
                                 ours(row, pass_, arrays), _torch_call(row, pass_, dt, arrays),
                                 torch_target(row, pass_, dt)))
     axis_rows = [r for r in cat.ROWS if r.kind == "axis"]

@@ -105,9 +105,14 @@ class Row:
     backward_y      how f'(x) follows from y (elementwise functions that take y=), or None
     params          (Param, ...), keyword-only, in signature order
     rules           (Rule, ...)
-    cost            'memory' (a few operations per element: runs at memory speed) or 'exp'
-                    (an exp per element: compute-bound); chooses the thread threshold
+    cost            'memory' (a few operations per element: runs at memory speed), 'arith'
+                    (a division or a square root per element, no exp: compute-bound) or
+                    'exp' (an exp per element: compute-bound); chooses the thread threshold,
+                    the narrow copy (memory only) and the benchmarks' targets
     memory_passes   passes that are memory-bound even in an 'exp' function (from y)
+    wide            memory-bound passes whose formula does enough arithmetic per element
+                    (compensated sums, a square root, a division) that 256-bit vectors make
+                    it compute-bound: no narrow copy (see FASTACT_NARROW in _kernels.pyx.tp)
     tail            passes whose formula has an exp tail (blocks checked, fast/exact path;
                     see _math.pxd.tp: exp_tail, scale)
     own_backward    the formula block has f_backward(g, x); else the kernel computes
@@ -149,13 +154,14 @@ class Row:
 
     def __init__(self, name, kind, summary, *, cls, torch, derivative=None, backward_y=None,
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
-                 own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
+                 wide=(), own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
                  passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None,
                  activation=None, halves=False):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
         self.cost, self.memory_passes, self.tail = cost, tuple(memory_passes), tuple(tail)
+        self.wide = tuple(wide)
         self.own_backward, self.prepare = own_backward, prepare
         self.bounds = dict(bounds or {})
         self.bench = dict(bench or {})
@@ -169,8 +175,9 @@ class Row:
         self.activation, self.halves = activation, halves
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
-        assert cost in ("memory", "exp")
+        assert cost in ("memory", "arith", "exp")
         assert set(self.tail) <= set(self.passes)
+        assert all(self.memory_bound(p) for p in self.wide), (name, "wide: memory-bound passes")
         choices = [p for p in self.params if p.is_choice]
         assert len(choices) <= 1, (name, "at most one choice parameter")
         assert not choices or kind == "elementwise", name
@@ -248,8 +255,13 @@ class Row:
         return tuple(r for r in self.rules if r.when == "y")
 
     def memory_bound(self, pass_):
-        """Whether a pass runs at memory speed (the 256-bit copy at the AVX-512 level)."""
+        """Whether a pass runs at memory speed."""
         return self.cost == "memory" or pass_ in self.memory_passes
+
+    def narrow(self, pass_):
+        """Whether a pass has a 256-bit copy at the AVX-512 level (for data from L3 or memory):
+        memory-bound passes but those marked wide."""
+        return self.memory_bound(pass_) and pass_ not in self.wide
 
     def has_tail(self, pass_):
         return pass_ in self.tail
@@ -483,6 +495,7 @@ ROWS = (
     Row("hardswish", "elementwise", "x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3",
         derivative="0 for x <= -3, x/3 + 1/2 on (-3, 3), 1 for x >= 3",
         own_backward=False, cls="Hardswish", torch="F.hardswish(x)",
+        wide=("forward", "derivative", "backward_x"),
         bounds={"forward": 2, "derivative": 1, "backward": 2}, passes=PASSES[:3],
         bench={
             ("numpy", "forward"): (
@@ -569,7 +582,7 @@ ROWS = (
     Row("relu_squared", "elementwise", "relu(x)^2",
         derivative="2 relu(x) (0 at x = 0)",
         backward_y="relu_squared'(x) = 2 sqrt(y)",
-        cls="ReLUSquared", torch="torch.square(F.relu(x))",
+        cls="ReLUSquared", torch="torch.square(F.relu(x))", wide=("backward_y",),
         bounds={"forward": 0, "derivative": 0, "backward": 1},
         bench={
             ("numpy", "forward"): ("np.square(np.maximum(x, 0)), ufuncs into o",
@@ -579,13 +592,15 @@ ROWS = (
     Row("softsign", "elementwise", "x / (1 + |x|)",
         derivative="1 / (1 + |x|)^2",
         backward_y="softsign'(x) = (1 - |y|)^2",
-        cls="Softsign", torch="F.softsign(x)", bounds=SMOOTH_BOUNDS,
+        cls="Softsign", torch="F.softsign(x)", bounds=SMOOTH_BOUNDS, cost="arith",
+        wide=("backward_y",),
         bench={
             ("numpy", "forward"): (
                 "x / (1 + np.abs(x)), ufuncs into o",
                 "(np.abs(x, out=o), np.add(o, 1, out=o), np.divide(x, o, out=o))[-1]"),
             ("numexpr", "forward"): (None, "x / (1 + abs(x))"),
             ("torch", "forward"): ("F.softsign(x)", "F.softsign(tx)"),
+            ("target", "forward"): (4.0, 4.0),
         }),
     Row("squareplus", "elementwise",
         "(x + sqrt(x^2 + b)) / 2, overflow-free, no cancellation for x < 0",
@@ -594,7 +609,7 @@ ROWS = (
                       samples=(4.0, 1.0, 0.25, 1e-6, 1e6, 1e30)),),
         rules=(Rule("b", ">", 0.0, "b: must be > 0 (got %(b)r)"),), prepare=True,
         cls="Squareplus", torch="none (jax.nn.squareplus(x, b))", bounds=SMOOTH_BOUNDS,
-        passes=PASSES[:3],
+        passes=PASSES[:3], cost="arith",
         bench={
             ("numpy", "forward"): (
                 "(x + np.sqrt(x * x + b)) / 2, ufuncs into o",
@@ -604,6 +619,7 @@ ROWS = (
     Row("sparse_plus", "elementwise", "0 for x <= -1, (x + 1)^2 / 4 on (-1, 1), x for x >= 1",
         derivative="0 for x <= -1, (x + 1) / 2 on (-1, 1), 1 for x >= 1",
         cls="SparsePlus", torch="none (jax.nn.sparse_plus(x))",
+        wide=("forward", "derivative", "backward_x"),
         bounds={"forward": 2, "derivative": 0, "backward": 2}, passes=PASSES[:3],
         bench={
             ("numpy", "forward"): (
