@@ -9,7 +9,8 @@
  * fastact/_kernels/_math.pxd.tp's fast paths (exp: Cody-Waite reduction, expm1 polynomial,
  * power of two from the exponent bits), not bit for bit: this is a cost model, not a kernel.
  * "exp" alone against "div" alone against "sigmoid" shows that sigmoid pays for both; "softmax
- * no sum" shows what the row sum (16 lanes, one dependency chain) costs.
+ * no sum" shows what the row sum (16 lanes, one dependency chain) costs; the GELU lines what
+ * accuracy costs float32 GELU (see below).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,10 +65,70 @@ static inline double sigmoid_f64(double x) {  /* with the float64 kernel's quoti
     double delta = (1.0 - d) + e, q = n / d, w = x >= 0.0 ? q : 1.0 - q;
     return D(D(-q, delta, D(-q, d, n)), w, q);
 }
+
+/* GELU float32, three ways (1 Mi elements, x uniform in [-6, 6]):
+ * - "PyTorch's formula": x/2 (1 + erf(x/sqrt2)) with the textbook erf of Abramowitz and
+ *   Stegun 7.1.26 (t = 1/(1 + p|z|), a degree-5 polynomial in t times exp(-z^2)), the shape of
+ *   a vectorized float erf: one division, one exp, no compensation; 57 % off at x = -5.5.
+ * - "fastact (double)": the float32 kernel's light core (_math.pxd.tp, gelu_light_phi): double
+ *   exp(-a^2/2) (Taylor degree 8), y = 2a/(a + KS) - 1 and 1/(2 (1 + sqrt2 a)) from one division,
+ *   g(y) of degree 12, on 8 lanes.
+ * - "float floor": the same formula in float on 16 lanes without any compensation: no float32
+ *   kernel within 2 ULP can be cheaper (it needs the exact argument of the exp, the quotient's
+ *   and g's last roundings as hi + lo pairs on top: about 80 operations against 45 here). */
+static const double G32[] = {
+    -5.2818808435600027579e-5, -3.1319342629650105954e-4, 4.5238705982815710185e-4,
+    1.4191923295319745735e-3, -8.8595947057430274679e-3, 0.026955604371408861048,
+    -0.057344310590520731936, 0.091857990299453928247, -0.10986575137000553235,
+    0.084511643531085958049, 1.6134320596767664073e-3, -0.14026687820633512875,
+    1.2382210156034304069};
+static inline float gelu_torchlike_f32(float x) {
+    float z = x * 0.70710678118654752f, a = z < 0.f ? -z : z;
+    float t = 1.f / F(0.3275911f, a, 1.f);
+    float p = F(F(F(F(1.061405429f, t, -1.453152027f), t, 1.421413741f), t, -0.284496736f), t,
+                0.254829592f) * t;
+    float e = exp_f32(-a * a);  /* (exp_f32 takes -|y|) */
+    float erf_a = F(-p, e, 1.f);
+    return 0.5f * x * (1.f + (z < 0.f ? -erf_a : erf_a));
+}
+static inline double em64_light(double r) {
+    double q = 1.0 / 40320;
+    q = D(q, r, 1.0 / 5040); q = D(q, r, 1.0 / 720); q = D(q, r, 1.0 / 120);
+    q = D(q, r, 1.0 / 24); q = D(q, r, 1.0 / 6); q = D(q, r, 0.5);
+    return D(r * r, q, r);
+}
+static inline float gelu_fastact_f32(float xf) {
+    double x = xf, a = x < 0 ? -x : x, ac = x < 0 ? (a > 15 ? 15 : a) : (a > 6 ? 6 : a);
+    double y0 = -0.5 * (ac * ac);
+    double t = D(y0, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
+    int64_t k = (int64_t)(db(t) - db(6755399441055744.0));
+    double r = D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y0));
+    double e = (1.0 + em64_light(r)) * bd((uint64_t)(k + 1023) << 52);
+    double d1 = ac + 5.25, d2 = D(ac, 2.8284271247461903, 2.0), w = 1.0 / (d1 * d2);
+    double yy = ((ac + ac) * d2) * w - 1.0, g = G32[0];
+#define G_STEP(i) g = D(g, yy, G32[i]);
+    G_STEP(1) G_STEP(2) G_STEP(3) G_STEP(4) G_STEP(5) G_STEP(6) G_STEP(7) G_STEP(8) G_STEP(9)
+    G_STEP(10) G_STEP(11) G_STEP(12)
+    double ph = e * (g * (d1 * w));
+    return (float)(x < 0 ? -(ac * ph) : x * (1.0 - ph));
+}
+static inline float gelu_floor_f32(float x) {
+    float a = x < 0.f ? -x : x, ac = x < 0.f ? (a > 15.f ? 15.f : a) : (a > 6.f ? 6.f : a);
+    float e = exp_f32(-0.5f * (ac * ac));
+    float d1 = ac + 5.25f, d2 = F(ac, 2.8284271f, 2.f), w = 1.f / (d1 * d2);
+    float yy = ((ac + ac) * d2) * w - 1.f, g = (float)G32[0];
+#define GF_STEP(i) g = F(g, yy, (float)G32[i]);
+    GF_STEP(1) GF_STEP(2) GF_STEP(3) GF_STEP(4) GF_STEP(5) GF_STEP(6) GF_STEP(7) GF_STEP(8)
+    GF_STEP(9) GF_STEP(10) GF_STEP(11) GF_STEP(12)
+    float ph = e * (g * (d1 * w));
+    return x < 0.f ? -(ac * ph) : x * (1.f - ph);
+}
 #define LOOP(name, T, f) \
     __attribute__((noinline)) static void name(const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(x[i]); }
 LOOP(l_exp32, float, exp_f32) LOOP(l_div32, float, div_f32) LOOP(l_sig32, float, sigmoid_f32)
 LOOP(l_exp64, double, exp_f64) LOOP(l_div64, double, div_f64) LOOP(l_sig64, double, sigmoid_f64)
+LOOP(l_gelu_t32, float, gelu_torchlike_f32) LOOP(l_gelu_f32, float, gelu_fastact_f32)
+LOOP(l_gelu_floor32, float, gelu_floor_f32)
 
 /* softmax over rows: max pass, exp(x - max) with TwoSum correction, 16-lane sum, scale */
 static inline float two_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
@@ -114,6 +175,9 @@ int main(void) {
     printf("float64 exp     %.2f\n", n / BEST(l_exp64(X, O, n)) / 1e9);
     printf("float64 div     %.2f\n", n / BEST(l_div64(X, O, n)) / 1e9);
     printf("float64 sigmoid %.2f\n", n / BEST(l_sig64(X, O, n)) / 1e9);
+    printf("float32 GELU, PyTorch's formula  %.2f\n", n / BEST(l_gelu_t32(x, o, n)) / 1e9);
+    printf("float32 GELU, fastact (double)    %.2f\n", n / BEST(l_gelu_f32(x, o, n)) / 1e9);
+    printf("float32 GELU, float floor         %.2f\n", n / BEST(l_gelu_floor32(x, o, n)) / 1e9);
     long rows = 1024, cols = 1000;
     printf("float32 softmax 1024 x 1000        %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 1)) * 1e3);
     printf("float32 softmax 1024 x 1000 no sum %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 0)) * 1e3);

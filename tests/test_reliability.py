@@ -394,6 +394,29 @@ def test_an_unbuilt_source_tree_says_what_to_do(tmp_path):
     assert "shadows the installed package" in r.stderr, r.stderr
 
 
+def test_compute_bound_rows_without_exp_take_the_compute_threshold():
+    """The cost class 'arith' (a division or a square root per element: softsign,
+    squareplus) is compute-bound: threads from 256 Ki elements as the exp kernels, not from
+    1 Mi as the memory-bound ones."""
+    rows = [r for r in cat.ROWS if r.kind == "elementwise" and r.cost == "arith"]
+    assert rows
+    before = fastact.get_num_threads()
+    try:
+        fastact.set_num_threads(2)
+        x = np.linspace(-3, 3, 1 << 19).astype(np.float32)  # 512 Ki
+        for row in rows:
+            f = getattr(fastact, row.name)
+            chunks = fastact._dispatch.pool_stats()[1]
+            for _ in range(300):  # (a helper may be late, or backed off for up to 0.5 s)
+                f(x, **row.required_params())
+                if fastact._dispatch.pool_stats()[1] > chunks:
+                    break
+                time.sleep(0.01)
+            assert fastact._dispatch.pool_stats()[1] > chunks, row.name
+    finally:
+        fastact.set_num_threads(before)
+
+
 def test_calls_below_the_thread_threshold_stay_on_the_caller():
     """Threads start at 256 Ki elements for exp-based kernels and 1 Mi for memory-bound ones
     (below that a second thread made calls slower on the development VM, idle and under
