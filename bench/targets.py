@@ -52,11 +52,7 @@ DEFAULT_TORCH_TARGET = 1.0  # an exp row with a PyTorch entry but no ("target", 
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
+    return _bench.optional_module("torch")  # (None if not installed; the allocator warmed)
 
 
 class Row:
