@@ -194,8 +194,8 @@ def optional_module(name):
             if name == "torch":
                 importlib.import_module("torch.nn.functional")
                 _TORCH_DEFAULT_THREADS.append(module.get_num_threads())
-                # One small elementwise op first: in a fresh process PyTorch's float64 gelu
-                # (aten.gelu.out) took 23-27 ms for 1 Mi, and 6.6-7.7 ms after any such op
+                # One small elementwise op first: in a fresh process PyTorch's float64 GELU
+                # (into out=) took 23-27 ms for 1 Mi, and 6.6-7.7 ms after any such op
                 # (torch.ones(16).abs(), x + 1, ...), as in every program that has run one;
                 # its other activations time the same either way (AMD EPYC Zen 4, torch 2.13;
                 # the cause was not identified)
