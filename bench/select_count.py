@@ -22,7 +22,6 @@ import sys
 
 from fastact import _catalogue as cat
 
-PASS_NAMES = ("forward", "derivative", "backward_x", "backward_y")
 _INSN = re.compile(r"^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$")
 _JUMP = re.compile(r"^j[a-z]+$")
 

@@ -12,7 +12,7 @@ except where a row says otherwise. A benchmark, not a test: nothing here asserts
 The rows come from the catalogue (fastact._catalogue.ROWS) and the rows' benchmark data
 (fastact._bench.bench_data: the rows' bench data), so a new function gets its rows
 without a change here. "memory-bound" is row.memory_bound(pass), "exp" is row.cost == 'exp',
-"compute-bound" any cost class but 'memory' ('exp', or 'arith': a division or a square root).
+"compute-bound" row.compute_bound (cost 'exp', or 'arith': a division or a square root).
 A row with a choice parameter gets its rows once per choice (Row.bench_rows: f[param=choice],
 with that choice's bench entries, e.g. its own ("target", pass, choice)).
 Rows (1 Mi elements unless stated; float32 and float64):
@@ -120,7 +120,7 @@ def torch_target(row, pass_, dtype):
 def vs_torch(row, pass_):
     """Whether (row, pass) has a row against PyTorch: a compute-bound row's pass that is not
     memory-bound, with a PyTorch entry."""
-    return (row.cost != "memory" and has_pass(row, pass_) and not _bench.memory_bound(row, pass_)
+    return (row.compute_bound and has_pass(row, pass_) and not _bench.memory_bound(row, pass_)
             and torch_competitor(row, pass_)[0] is not None)
 
 

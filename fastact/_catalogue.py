@@ -258,6 +258,12 @@ class Row:
         """Whether a pass runs at memory speed."""
         return self.cost == "memory" or pass_ in self.memory_passes
 
+    @property
+    def compute_bound(self):
+        """Cost class 'exp' or 'arith': the compute-bound thread threshold, and the rows the
+        benchmarks compare with PyTorch rather than with a copy."""
+        return self.cost != "memory"
+
     def narrow(self, pass_):
         """Whether a pass has a 256-bit copy at the AVX-512 level (for data from L3 or memory):
         memory-bound passes but those marked wide."""

@@ -399,6 +399,7 @@ def test_compute_bound_rows_without_exp_take_the_compute_threshold():
     squareplus) is compute-bound: threads from 256 Ki elements as the exp kernels, not from
     1 Mi as the memory-bound ones."""
     rows = [r for r in cat.ROWS if r.kind == "elementwise" and r.cost == "arith"]
+    assert all(r.compute_bound for r in rows)
     assert rows
     before = fastact.get_num_threads()
     try:
