@@ -7,7 +7,8 @@
     python bench/accuracy.py --dtype float64 --level all       # once per instruction-set level
     python bench/accuracy.py --validate-reference 2000         # the references vs mpmath
 
-Functions: the catalogue's elementwise rows (fastact._catalogue), at their default parameters;
+Functions: the catalogue's elementwise rows (fastact._catalogue), at their default parameters
+(--params alpha=2.5: other values);
 passes: forward f(x), derivative f_derivative(x) and backward from x f_backward(grad, x), with fixed
 pseudo-random gradients (half N(0,1), half sign * 2^U(lo, hi) so that large gradients meet
 derivatives that underflow and subnormal gradients meet the largest derivatives). The reference is ``fastact.reference`` evaluated one precision up
@@ -97,6 +98,38 @@ def new_stats(dtype, cases, criterion):
     return stats
 
 
+def _set_params(cfg):
+    """--params: the parameter values every function under test is called with, in place of
+    their defaults (kernel and reference alike; tests/_accuracy.py's PARAMS)."""
+    for f, _ in cfg["cases"]:
+        A.PARAMS[f] = dict(A.PARAMS[f], **cfg.get("params", {}))
+
+
+def _parse_params(text, functions, error):
+    """'alpha=2.5,beta=2' -> {'alpha': 2.5, 'beta': 2.0}; each a real parameter of every
+    function given."""
+    out = {}
+    for item in (t.strip() for t in text.split(",") if t.strip()):
+        name, eq, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            eq = ""
+        if not eq:
+            error("--params: expected NAME=NUMBER[,NAME=NUMBER...], got %r" % item)
+    for f in functions:
+        real = [q.name for q in cat.kernel_row(f).real_params]
+        bad = sorted(set(out) - set(real))
+        if bad:
+            error("--params: %s has no parameter %s (it takes %s)"
+                  % (f, ", ".join(bad), ", ".join(real) or "none"))
+        row = cat.row(cat.kernel_call(f)[0])
+        for r in row.rules:
+            if r.when == "always" and not r.holds(dict(row.base_params(), **out)):
+                error("--params: %s refuses %s" % (f, out))
+    return out
+
+
 def _float32_count(stride, offset):
     return (TOTAL32 - offset + stride - 1) // stride
 
@@ -108,6 +141,7 @@ def run_task(task):
     # one kernel thread per worker process: the processes are the parallelism (two OpenMP
     # threads in each of two workers on two cores ran the whole job 2.5 times slower)
     fastact.set_num_threads(1)
+    _set_params(cfg)
     stats = new_stats(dtype, cfg["cases"], cfg["criterion"])
     if dtype == F32:
         count = _float32_count(cfg["stride"], cfg["offset"])
@@ -406,6 +440,9 @@ def main(argv=None):
                    help="float64: number of inputs, random and edge values (default 10^7)")
     p.add_argument("--functions", default=",".join(FUNCTIONS),
                    help="comma-separated subset of %s" % ",".join(FUNCTIONS))
+    p.add_argument("--params", default="", metavar="NAME=VALUE[,...]",
+                   help="call the functions with these parameter values instead of their "
+                   "defaults, e.g. --params alpha=2.5 (every function given must take them)")
     p.add_argument("--all-passes", action="store_true",
                    help="also derivative and backward of %s (by default only their forward; "
                    "%s always get all three passes)" % (", ".join(OTHER_FUNCTIONS),
@@ -448,13 +485,17 @@ def main(argv=None):
     dtypes = args.dtype or ["float32", "float64"]
     cases = [(f, q) for f in functions for q in A.PASSES
              if args.all_passes or f in MAIN_FUNCTIONS or q == "forward"]
+    params = _parse_params(args.params, functions, p.error)
     cfg = {"cases": cases, "stride": stride, "offset": args.offset, "n": args.n,
-           "seed": args.seed, "criterion": args.criterion}
+           "seed": args.seed, "criterion": args.criterion, "params": params}
+    _set_params(cfg)  # (the single-process run, and the output's bounds)
 
     print("fastact %s (%s), numpy %s, python %s, %s; %s; FASTACT_CPU=%s; %d process(es)"
           % (fastact.__version__, os.path.dirname(fastact.__file__), np.__version__,
              platform.python_version(), _cpu_model(), describe_build(),
              os.environ.get("FASTACT_CPU", "(unset)"), max(args.jobs, 1)), flush=True)
+    if params:
+        print("parameters: %s" % ", ".join("%s=%r" % kv for kv in sorted(params.items())))
     rc = 0
     for dt in dtypes:
         dtype = np.dtype(dt)

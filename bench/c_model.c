@@ -10,7 +10,10 @@
  * power of two from the exponent bits), not bit for bit: this is a cost model, not a kernel.
  * "exp" alone against "div" alone against "sigmoid" shows that sigmoid pays for both; "softmax
  * no sum" shows what the row sum (16 lanes, one dependency chain) costs; the GELU lines what
- * accuracy costs float32 GELU (see below).
+ * accuracy costs float32 GELU (see below). The "plain" and "floor" lines of Softplus, GELU's
+ * tanh form and Tanhshrink are their formulas without the compensation their bounds need:
+ * where even those run below a speed target, the target conflicts with the bound
+ * (docs/performance.md, "cost models of the other exp-based targets").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -121,12 +124,109 @@ static inline float gelu_floor_f32(float x) {
     float ph = e * (g * (d1 * w));
     return x < 0.f ? -(ac * ph) : x * (1.f - ph);
 }
+/* Softplus and LogSigmoid: max(x, 0) + log1p(exp(-|x|)) (LogSigmoid: its negation at -x, the
+ * same cost), with a plain float exp and fdlibm's log1p reduction without its compensation
+ * (u = 1 + e rounded and its error dropped; s = f / (2 + f); R(s^2) with the series'
+ * coefficients 2/3, 2/5, ... as stand-ins of the kernel's of the same degree: 4 terms float, 7
+ * double). fastact's kernels add the exact error of 1 + e (c / u), the product beta x as hi + lo
+ * carried into the exp, and the special values: this is the floor for the pair exp + log1p. */
+static inline float log1p_plain_f32(float e) {  /* e in (0, 1] */
+    float u = 1.f + e;
+    uint32_t hu = fb(u) + (0x3f800000u - 0x3f3504f3u);
+    int32_t k = (int32_t)(hu >> 23) - 127;
+    float f = bf((hu & 0x7fffffu) + 0x3f3504f3u) - 1.f;
+    float hfsq = (0.5f * f) * f, s = f / (2.f + f), z = s * s, w = z * z;
+    float t1 = w * F(w, 2.f / 9, 2.f / 5), t2 = z * F(w, 2.f / 7, 2.f / 3), dk = (float)k;
+    return F(s, hfsq + (t2 + t1), dk * 2.12194440e-4f) - hfsq + f + dk * 0.693359375f;
+}
+static inline float softplus_plain_f32(float x) { return (x > 0.f ? x : 0.f) + log1p_plain_f32(exp_f32(x)); }
+static inline double log1p_plain_f64(double e) {
+    double u = 1.0 + e;
+    uint64_t hu = db(u) + (0x3ff0000000000000ull - 0x3fe6a09e667f3bcdull);
+    int64_t k = (int64_t)(hu >> 52) - 1023;
+    double f = bd((hu & 0xfffffffffffffull) + 0x3fe6a09e667f3bcdull) - 1.0;
+    double hfsq = (0.5 * f) * f, s = f / (2.0 + f), z = s * s, w = z * z;
+    double t1 = w * D(w, D(w, 2.0 / 13, 2.0 / 9), 2.0 / 5);
+    double t2 = z * D(w, D(w, D(w, 2.0 / 15, 2.0 / 11), 2.0 / 7), 2.0 / 3), dk = (double)k;
+    return D(s, hfsq + (t2 + t1), dk * 1.90821492927058770002e-10) - hfsq + f + dk * 6.93147180369123816490e-01;
+}
+static inline double softplus_plain_f64(double x) { return (x > 0.0 ? x : 0.0) + log1p_plain_f64(exp_f64(x)); }
+
+/* GELU, tanh form, float32 floor: x sigmoid(z), z = 2 sqrt(2/pi) (x + 0.044715 x^3), in float
+ * without compensation. Within 2 ULP a kernel needs z as hi + lo (its absolute error becomes
+ * the relative error of exp(z), and |z| reaches 88) and the quotient's rounding corrected;
+ * fastact's float32 kernel computes in double instead (8 lanes). */
+static inline float gelu_tanh_floor_f32(float x) {
+    float xc = x < -12.f ? -12.f : (x > 6.f ? 6.f : x);
+    float z = 1.5957691f * F(0.044715f * xc, xc * xc, xc), e = exp_f32(z);
+    return x > 6.f ? x : xc * ((z >= 0.f ? 1.f : e) / (1.f + e));
+}
+static inline double gelu_tanh_floor_f64(double x) {
+    double xc = x < -40.0 ? -40.0 : (x > 12.0 ? 12.0 : x);
+    double z = 1.5957691216057308 * D(0.044715 * xc, xc * xc, xc), e = exp_f64(z);
+    return x > 12.0 ? x : xc * ((z >= 0.0 ? 1.0 : e) / (1.0 + e));
+}
+/* its derivative, times a grad of 1 (the backward pass's cost): s + x s (1 - s) z', s =
+ * sigmoid(z), z' = 2 sqrt(2/pi) (1 + 3 0.044715 x^2), from one exp and one division */
+static inline float gelu_tanh_d_floor_f32(float x) {
+    float xc = x < -16.f ? -16.f : (x > 6.f ? 6.f : x), x2 = xc * xc;
+    float z = 1.5957691f * F(0.044715f * xc, x2, xc), dz = F(0.21406444f, x2, 1.5957691f);
+    float e = exp_f32(z), w = 1.f / (1.f + e), s = (z >= 0.f ? 1.f : e) * w, c = (z >= 0.f ? e : 1.f) * w;
+    return x > 6.f ? 1.f : F(xc * s, c * dz, s);
+}
+/* the same derivative in float with what a float kernel within 4 ULP needs at least: z =
+ * c2 x (1 + a x^2) as hi + lo (the products' errors by fma, 1 + a x^2 by TwoSum; c2 and a
+ * as hi + lo), z's low part carried into the exp's reduction, and near the derivative's zero
+ * x0 = -0.7525 a polynomial in t = x - x0 (degree 9, stand-in coefficients) instead of the
+ * cancelling e (1 + e + x z'). Not checked for accuracy: its operations are the cost. */
+static inline float two_sum_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
+static inline float gelu_tanh_d_comp_f32(float x) {
+    float xc = x < -16.f ? -16.f : (x > 6.f ? 6.f : x);
+    float x2 = xc * xc, x2l = F(xc, xc, -x2);
+    float ph = 0.044715f * x2, pl = F(0.044715f, x2, -ph) + F(0.044715f, x2l, 2.2e-10f * x2);
+    float s = 1.f + ph, sl = two_sum_err(1.f, ph, s) + pl;
+    float w = xc * s, wl = F(xc, s, -w) + xc * sl;
+    float z = 1.5957691f * w, zl = F(1.5957691f, w, -z) + F(1.5957691f, wl, 2.6e-8f * w);
+    float a = bf(fb(z) | 0x80000000u), al = z < 0.f ? zl : -zl;
+    float t = F(a, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float r = F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, a)) + al;
+    float e = (1.f + em32(r)) * pow2_32(k), d = 1.f + e;
+    float xdz = xc * F(0.13414533f, x2, 1.5957691f);
+    float num = xc >= 0.f ? F(e, 1.f + xdz, 1.f) : e * (d + xdz);
+    float tt = (xc + 0.75246142f) - 1.3e-9f, h = 3e-4f;
+    h = F(h, tt, -2e-3f); h = F(h, tt, 5e-3f); h = F(h, tt, -0.01f); h = F(h, tt, 0.03f);
+    h = F(h, tt, -0.06f); h = F(h, tt, 0.1f); h = F(h, tt, -0.2f); h = F(h, tt, 0.4f);
+    float q = num / (d * d);
+    return x > 6.f ? 1.f : ((tt <= 0.5f) & (tt >= -0.5f) ? tt * h : q);
+}
+static inline double gelu_tanh_d_floor_f64(double x) {
+    double xc = x < -40.0 ? -40.0 : (x > 12.0 ? 12.0 : x), x2 = xc * xc;
+    double z = 1.5957691216057308 * D(0.044715 * xc, x2, xc), dz = D(0.21406444881780073, x2, 1.5957691216057308);
+    double e = exp_f64(z), w = 1.0 / (1.0 + e), s = (z >= 0.0 ? 1.0 : e) * w, c = (z >= 0.0 ? e : 1.0) * w;
+    return x > 12.0 ? 1.0 : D(xc * s, c * dz, s);
+}
+
+/* Tanhshrink float64 floor: both of the kernel's branches, as a vector computes them: x^3 P(x^2)
+ * with P of degree 14 (|x| <= 1) and (|x| - 1) + 2e / (1 + e), e = exp(-2|x|), one select;
+ * without the kernel's hi + lo of x^2 and the quotient's correction. */
+static inline double tanhshrink_plain_f64(double x) {
+    double a = x < 0 ? -x : x, u = x * x, q = 2.5e-8;
+    for (int i = 0; i < 14; i++) q = D(q, u, -0.1 + 0.01 * i);  /* (stand-in coefficients) */
+    double e = exp_f64(2.0 * a), big = (a - 1.0) + (2.0 * e) / (1.0 + e), r = a <= 1.0 ? a * u * q : big;
+    return x < 0 ? -r : r;
+}
+
 #define LOOP(name, T, f) \
     __attribute__((noinline)) static void name(const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(x[i]); }
 LOOP(l_exp32, float, exp_f32) LOOP(l_div32, float, div_f32) LOOP(l_sig32, float, sigmoid_f32)
 LOOP(l_exp64, double, exp_f64) LOOP(l_div64, double, div_f64) LOOP(l_sig64, double, sigmoid_f64)
 LOOP(l_gelu_t32, float, gelu_torchlike_f32) LOOP(l_gelu_f32, float, gelu_fastact_f32)
 LOOP(l_gelu_floor32, float, gelu_floor_f32)
+LOOP(l_sp32, float, softplus_plain_f32) LOOP(l_sp64, double, softplus_plain_f64)
+LOOP(l_gt32, float, gelu_tanh_floor_f32) LOOP(l_tsh64, double, tanhshrink_plain_f64)
+LOOP(l_gt64, double, gelu_tanh_floor_f64) LOOP(l_gtd32, float, gelu_tanh_d_floor_f32)
+LOOP(l_gtd64, double, gelu_tanh_d_floor_f64) LOOP(l_gtdc32, float, gelu_tanh_d_comp_f32)
 
 /* softmax over rows: max pass, exp(x - max) with TwoSum correction, 16-lane sum, scale */
 static inline float two_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
@@ -176,6 +276,14 @@ int main(void) {
     printf("float32 GELU, PyTorch's formula  %.2f\n", n / BEST(l_gelu_t32(x, o, n)) / 1e9);
     printf("float32 GELU, fastact (double)    %.2f\n", n / BEST(l_gelu_f32(x, o, n)) / 1e9);
     printf("float32 GELU, float floor         %.2f\n", n / BEST(l_gelu_floor32(x, o, n)) / 1e9);
+    printf("float32 GELU tanh form, float floor %.2f\n", n / BEST(l_gt32(x, o, n)) / 1e9);
+    printf("float64 GELU tanh form, plain       %.2f\n", n / BEST(l_gt64(X, O, n)) / 1e9);
+    printf("float32 GELU tanh form', float floor %.2f\n", n / BEST(l_gtd32(x, o, n)) / 1e9);
+    printf("float64 GELU tanh form', plain       %.2f\n", n / BEST(l_gtd64(X, O, n)) / 1e9);
+    printf("float32 GELU tanh form', float + hi/lo %.2f\n", n / BEST(l_gtdc32(x, o, n)) / 1e9);
+    printf("float32 Softplus, plain exp + log1p %.2f\n", n / BEST(l_sp32(x, o, n)) / 1e9);
+    printf("float64 Softplus, plain exp + log1p %.2f\n", n / BEST(l_sp64(X, O, n)) / 1e9);
+    printf("float64 Tanhshrink, plain            %.2f\n", n / BEST(l_tsh64(X, O, n)) / 1e9);
     long rows = 1024, cols = 1000;
     printf("float32 softmax 1024 x 1000        %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 1)) * 1e3);
     printf("float32 softmax 1024 x 1000 no sum %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 0)) * 1e3);

@@ -136,6 +136,10 @@ class Row:
                     parameter-free elementwise row: gate_activations())
     halves          'gate' rows: value and gate are the halves of x along ``axis`` (glu);
                     else two arrays of one shape (gated)
+    same_as         (row name, {parameter: value}): with those parameter values the function
+                    is that row's, which has the same real parameters (celu at alpha = 1 is
+                    elu at alpha = 1): the calls run that row's kernels, its bits and speed
+                    (the general formula of x / alpha costs celu 1.6x elu's time, float32)
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
@@ -156,7 +160,7 @@ class Row:
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  wide=(), own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
                  passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None,
-                 activation=None, halves=False):
+                 activation=None, halves=False, same_as=None):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -173,6 +177,8 @@ class Row:
         self.gain = gain
         assert (kind == "gate") == (activation is not None) and (not halves or kind == "gate")
         self.activation, self.halves = activation, halves
+        self.same_as = same_as
+        assert same_as is None or set(same_as[1]) <= set(self.param_names), name
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "arith", "exp")
@@ -917,6 +923,7 @@ ROWS = (
         rules=(Rule("alpha", "!=", 0.0, "alpha: must not be 0 (got %(alpha)r)"),
                _alpha_y_rule()),
         cost="exp", tail=("forward", "derivative", "backward_x"), prepare=True,
+        same_as=("elu", {"alpha": 1.0}),
         cls="CELU", torch="F.celu(x, alpha=alpha)", bounds=SMOOTH_BOUNDS,
         bench={
             ("numexpr", "forward"): (None, "where(x > 0, x, alpha * expm1(x / alpha))"),

@@ -320,3 +320,61 @@ def test_accuracy_script_runs_on_a_choice_kernel(tmp_path):
                         kernel, "--quiet", "--jobs", "1"], cwd=str(tmp_path), capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
+
+
+def test_accuracy_script_takes_other_parameter_values(tmp_path):
+    """bench/accuracy.py --params measures a function at other parameter values (celu at
+    alpha = 2.5 runs celu's own kernels; at 1 it runs elu's: same_as), and refuses a parameter
+    the function does not take or a value its rules refuse."""
+    import subprocess
+    import sys
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench",
+                          "accuracy.py")
+
+    def run(*args):
+        return subprocess.run([sys.executable, script, "--dtype", "float64", "--n", "2000",
+                               "--quiet", "--jobs", "1"] + list(args), cwd=str(tmp_path),
+                              capture_output=True, text=True, timeout=300)
+    r = run("--functions", "celu", "--params", "alpha=2.5")
+    assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
+    assert "parameters: alpha=2.5" in r.stdout
+    for bad, why in (("beta=2", "no parameter beta"), ("alpha=0", "refuses"),
+                     ("alpha", "NAME=NUMBER")):
+        r = run("--functions", "celu", "--params", bad)
+        assert r.returncode == 2 and why in r.stderr, r.stdout + r.stderr
+
+
+SAME_AS = [r for r in EW if r.same_as]
+
+
+@pytest.mark.parametrize("row", SAME_AS, ids=lambda r: r.name)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_same_as_is_the_other_function(row, dtype):
+    """A row's same_as (celu at alpha = 1 runs elu's kernels) holds: at those parameter values
+    the two functions agree bit for bit in every pass, on the exp tails, tiny grads, signed
+    zeros, subnormals, infinities and NaN. (The row's own kernels are tested at its other
+    sample values: tests/test_accuracy_sampled.py.)"""
+    other, values = row.same_as
+    assert set(cat.row(other).param_names) == set(row.param_names)
+    rng = np.random.default_rng(11)
+    info = np.finfo(dtype)
+    x = np.concatenate([rng.uniform(-800, 5, 20000), rng.normal(0, 1, 20000),
+                        -np.logspace(-45, 3, 4000), [0.0, -0.0, np.inf, -np.inf, np.nan,
+                                                     info.tiny / 4, -info.tiny / 4]]).astype(dtype)
+    # (grads of every scale, subnormal ones included: where a kernel's exact path rounds twice
+    # in the subnormal range, two formulas of equal accuracy part in the last bit)
+    g = (rng.uniform(-2, 2, x.size) * rng.choice([1.0, 1e-30, 1e-40, 1e-300, 1e30], x.size))
+    with np.errstate(all="ignore"):
+        g = g.astype(dtype)
+    f, h = getattr(fastact, row.name), getattr(fastact, other)
+    pairs = [(f(x, **values), h(x, **values)),
+             (getattr(fastact, row.name + "_derivative")(x, **values),
+              getattr(fastact, other + "_derivative")(x, **values)),
+             (getattr(fastact, row.name + "_backward")(g, x, **values),
+              getattr(fastact, other + "_backward")(g, x, **values))]
+    if row.takes_y and cat.row(other).takes_y:
+        y = h(x, **values)
+        pairs.append((getattr(fastact, row.name + "_backward")(g, y=y, **values),
+                      getattr(fastact, other + "_backward")(g, y=y, **values)))
+    for i, (a, b) in enumerate(pairs):
+        assert a.tobytes() == b.tobytes(), (row.name, other, i)
