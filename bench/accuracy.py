@@ -115,8 +115,9 @@ def _parse_params(text, functions, error):
             out[name.strip()] = float(value)
         except ValueError:
             eq = ""
-        if not eq:
-            error("--params: expected NAME=NUMBER[,NAME=NUMBER...], got %r" % item)
+        if not eq or not np.isfinite(out[name.strip()]):
+            error("--params: expected NAME=NUMBER[,NAME=NUMBER...] with finite numbers, got %r"
+                  % item)
     for f in functions:
         real = [q.name for q in cat.kernel_row(f).real_params]
         bad = sorted(set(out) - set(real))

@@ -339,7 +339,7 @@ def test_accuracy_script_takes_other_parameter_values(tmp_path):
     assert r.returncode == 0 and "PASS" in r.stdout, r.stdout + r.stderr
     assert "parameters: alpha=2.5" in r.stdout
     for bad, why in (("beta=2", "no parameter beta"), ("alpha=0", "refuses"),
-                     ("alpha", "NAME=NUMBER")):
+                     ("alpha", "NAME=NUMBER"), ("alpha=nan", "finite")):
         r = run("--functions", "celu", "--params", bad)
         assert r.returncode == 2 and why in r.stderr, r.stdout + r.stderr
 
