@@ -136,10 +136,11 @@ class Row:
                     parameter-free elementwise row: gate_activations())
     halves          'gate' rows: value and gate are the halves of x along ``axis`` (glu);
                     else two arrays of one shape (gated)
-    same_as         (row name, {parameter: value}): with those parameter values the function
-                    is that row's, which has the same real parameters (celu at alpha = 1 is
-                    elu at alpha = 1): the calls run that row's kernels, its bits and speed
-                    (the general formula of x / alpha costs celu 1.6x elu's time, float32)
+    same_as         (row name, {parameter: value}), one parameter: where it has that value
+                    (in the data's dtype) the function is that row's, which has the same real
+                    parameters (celu at alpha = 1 is elu at alpha = 1): the calls run that
+                    row's kernels, its bits and speed (the general formula of x / alpha costs
+                    celu 1.6x elu's time, float32)
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
@@ -259,6 +260,13 @@ class Row:
 
     def y_rules(self):
         return tuple(r for r in self.rules if r.when == "y")
+
+    def nonzero_params(self):
+        """The real parameters a rule refuses at 0 (alpha != 0, b > 0; the y rules too): a
+        float32 call refuses a value that rounds to 0 in float32, where its kernels use it."""
+        return tuple(p.name for p in self.real_params
+                     if any(r.lhs == p.name and not isinstance(r.rhs, str) and r.rhs == 0
+                            and not r.holds({p.name: 0.0}) for r in self.rules))
 
     def memory_bound(self, pass_):
         """Whether a pass runs at memory speed."""

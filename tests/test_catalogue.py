@@ -275,6 +275,18 @@ def test_parameters_must_be_finite_real_numbers(row, dtype):
             for call in _calls(row.name, params, x, g, out):
                 with pytest.raises(ValueError, match=r"\b%s\b.*float32" % p.name):
                     call()
+            # (nor 0 there where a rule refuses 0: celu's alpha = 1e-50 would pass alpha != 0
+            # in double and compute with alpha = 0; elsewhere it is taken as the float32 0)
+            params = [dict(base, **{p.name: v}) for v in (1e-50, -1e-50)]
+            for params in [s for s in params if all(r.holds(s) for r in row.rules)][:1]:
+                if p.name not in row.nonzero_params():
+                    for call in _calls(row.name, params, x, g, np.empty_like(out)):
+                        call()
+                    continue
+                for call in _calls(row.name, params, x, g, out):
+                    with pytest.raises(ValueError, match=r"\b%s\b.*underflows.*float32"
+                                       % p.name):
+                        call()
         # numbers of other types are taken as their float value
         for good in (np.float32(base[p.name]), np.float64(base[p.name])):
             r = getattr(fastact, row.name)(x, **dict(base, **{p.name: good}))
@@ -353,7 +365,8 @@ def test_same_as_is_the_other_function(row, dtype):
     """A row's same_as (celu at alpha = 1 runs elu's kernels) holds: at those parameter values
     the two functions agree bit for bit in every pass, on the exp tails, tiny grads, signed
     zeros, subnormals, infinities and NaN. (The row's own kernels are tested at its other
-    sample values: tests/test_accuracy_sampled.py.)"""
+    sample values: tests/test_elementwise.py's accuracy sweep, and tests/test_dispatch.py's
+    exact-path test for celu.)"""
     other, values = row.same_as
     assert set(cat.row(other).param_names) == set(row.param_names)
     rng = np.random.default_rng(11)
@@ -378,3 +391,14 @@ def test_same_as_is_the_other_function(row, dtype):
                       getattr(fastact, other + "_backward")(g, y=y, **values)))
     for i, (a, b) in enumerate(pairs):
         assert a.tobytes() == b.tobytes(), (row.name, other, i)
+    # The values are compared in the data's dtype, as the kernels use them: a value that
+    # rounds to them in float32 takes the other row's kernels too (the row's own differ in
+    # the last bit of backward products that round twice in the subnormal range), one that
+    # does not (float64) the row's own (a different function there).
+    near = {k: v * (1 + 2.0 ** -40) for k, v in values.items()}
+    back = getattr(fastact, row.name + "_backward")
+    with np.errstate(all="ignore"):
+        if dtype == np.float32:
+            assert back(g, x, **near).tobytes() == pairs[2][0].tobytes()
+        else:
+            assert f(x, **near).tobytes() != h(x, **near).tobytes()

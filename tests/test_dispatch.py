@@ -395,6 +395,9 @@ def test_one_tail_sends_exactly_its_block_down_the_exact_path(level, dtype, rest
     cases = [(name, params_for(name))
              for name in ("sigmoid", "tanh", "elu", "selu")]
     cases.append(("elu", {"alpha": 1e-12}))  # (every block exact: alpha's exponent < -20)
+    # celu's own kernels (at alpha = 1 it runs elu's: the catalogue's same_as), whose fast
+    # path skips clamps the exact path applies: 1000 (2^ae folded into one factor), 2.5
+    cases += [("celu", {"alpha": 2.5}), ("celu", {"alpha": 1000.0})]
 
     def one_by_one(fn, args, kw, idx):
         with np.errstate(all="ignore"):

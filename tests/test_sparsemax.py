@@ -178,3 +178,12 @@ def test_columns_are_rows_bit_for_bit(dtype, shape):
     x2 = x.copy()
     fastact.sparsemax(x2, axis=0, out=x2)
     assert x2.tobytes() == fastact.sparsemax(x, axis=0).tobytes()
+
+
+def test_long_columns_run_strided_with_the_same_bits():
+    """A column longer than the kernels' buffer limit (SPM_COLUMN_MAX: 16 MiB) is projected in
+    place with its stride, without a temporary copy: still the bits of a row."""
+    n = (1 << 22) + 5  # (float32: 16 MiB + 84 bytes with the padding)
+    x = _x((n, 2), np.dtype(np.float32), 3.0, seed=6)
+    y = fastact.sparsemax(x, axis=0)
+    assert np.ascontiguousarray(y.T).tobytes() == fastact.sparsemax(np.ascontiguousarray(x.T)).tobytes()
