@@ -4,8 +4,11 @@
  *       -mprefer-vector-width=512 -ffp-contract=off -fno-math-errno -fno-trapping-math \
  *       bench/c_model.c -o /tmp/c_model && /tmp/c_model
  *
- * (the flags of the avx512 kernels). Each loop is one piece of a kernel on 1 Mi elements (the
- * softmax model on 1024 rows of 1000), timed best of 31; G elements/s. The formulas follow
+ * (the flags of the avx512 kernels; on a CPU without AVX-512, the avx2 kernels' flags:
+ * -O3 -mavx2 -mfma -ffp-contract=off -fno-math-errno -fno-trapping-math; `/tmp/c_model check`
+ * runs the exhaustive comparison of the division-free quotient instead). Each loop is one
+ * piece of a kernel on 1 Mi elements (the softmax model on 1024 rows of 1000), timed best of
+ * 31; G elements/s. The formulas follow
  * fastact/_kernels/_math.pxd.tp's fast paths (exp: Cody-Waite reduction, expm1 polynomial,
  * power of two from the exponent bits), not bit for bit: this is a cost model, not a kernel.
  * "exp" alone against "div" alone against "sigmoid" shows that sigmoid pays for both; "softmax
@@ -13,7 +16,9 @@
  * accuracy costs float32 GELU (see below). The "plain" and "floor" lines of Softplus, GELU's
  * tanh form and Tanhshrink are their formulas without the compensation their bounds need:
  * where even those run below a speed target, the target conflicts with the bound
- * (docs/performance.md, "cost models of the other exp-based targets").
+ * (docs/performance.md, "cost models of the other exp-based targets"). The Softplus backward
+ * lines put the kernel's formula beside the plain one; the tanh lines ask whether its division
+ * bounds it (docs/performance.md, "AMD Zen 3, the avx2 level").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -217,6 +222,77 @@ static inline double tanhshrink_plain_f64(double x) {
     return x < 0 ? -r : r;
 }
 
+/* float32 tanh, with and without a division (the kernel's formula: em = expm1(-2|x|) from the
+ * exp reduction, tanh = -em / (2 + em) with x's sign). "Newton" replaces the one division by
+ * operations the FMA ports run: 1/d for d = 2 + em in [1, 2] from a degree-2 minimax start
+ * (relative error 2^-6.6), two Newton steps (2^-26.5), the quotient q = n y and one
+ * correction with its exact residual (Markstein's step): 9 FMA-port operations for one
+ * division. `c_model check` compares its quotients with the division's on every float32 em in
+ * [-1, 0] (tanh) and every e in [0, 1] (sigmoid's 1/(1 + e) and e/(1 + e)). */
+static inline float expm1_neg_f32(float y) {  /* expm1(y), y <= 0 */
+    y = y < -17.4f ? -17.4f : y;
+    float t = F(y, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float e = em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, y)));
+    float s = pow2_32(k);
+    return F(e, s, s - 1.f);
+}
+static inline float div12_newton(float n, float d) {  /* n / d for d in [1, 2], no division */
+    float y = F(F(d, 32.f / 99, -16.f / 11), d, 70.f / 33);
+    float e = F(-d, y, 1.f); y = F(y, e, y);
+    e = F(-d, y, 1.f); y = F(y, e, y);
+    float q = n * y;
+    return F(F(-q, d, n), y, q);
+}
+static inline float tanh_div_f32(float x) {
+    float em = expm1_neg_f32(2.f * bf(fb(x) | 0x80000000u)), d = 2.f + em;
+    return bf(fb(-em / d) | (fb(x) & 0x80000000u));
+}
+static inline float tanh_newton_f32(float x) {
+    float em = expm1_neg_f32(2.f * bf(fb(x) | 0x80000000u)), d = 2.f + em;
+    return bf(fb(div12_newton(-em, d)) | (fb(x) & 0x80000000u));
+}
+static inline float quot_div_f32(float e) { return e / (1.f + e); }       /* e in [0, 1] */
+static inline float quot_newton_f32(float e) { return div12_newton(e, 1.f + e); }
+static int check_newton(void) {
+    long differ = 0, total = 0;
+    for (uint32_t b = 0; b <= 0x3f800000u; b++) {  /* every float in [0, 1] */
+        float v = bf(b), em = -v, d = 2.f + em, d1 = 1.f + v;
+        float pairs[3][3] = {{-em, d, 0}, {1.f, d1, 0}, {v, d1, 0}};
+        for (int i = 0; i < 3; i++, total++)
+            if (fb(pairs[i][0] / pairs[i][1]) != fb(div12_newton(pairs[i][0], pairs[i][1]))) {
+                if (differ++ < 12) printf("  %a / %a: division %a, Newton %a\n", pairs[i][0],
+                                          pairs[i][1], pairs[i][0] / pairs[i][1],
+                                          div12_newton(pairs[i][0], pairs[i][1]));
+            }
+    }
+    printf("%ld of %ld quotients differ from the division's\n", differ, total);
+    return 0;
+}
+
+/* float32 Softplus backward (beta = 1, threshold = 20), two inputs: "plain" is PyTorch's formula
+ * g e / (1 + e), e = exp(x), written as the overflow-free g sigmoid(x) with the plain float exp
+ * (the floor of any formula: one exp, one division, one product); "fastact" is the kernel's
+ * fast path: z = beta x with its exact rounding error zlo (an fma, NaN-guarded) carried into
+ * exp(-|z + zlo|) = p 2^k, m = (z >= 0 ? 1 : p/2) / (1 + e), g m (z >= 0) or (g m) 2^(k+1), and
+ * the threshold's select. */
+static inline float spb_plain_f32(float g, float x) { return g * sigmoid_f32(x); }
+static inline float spb_fastact_f32(float g, float x) {
+    const float beta = 1.f;
+    float z = beta * x, lo = F(beta, x, -z), zlo = lo - lo == 0.f ? lo : 0.f;
+    float a = bf(fb(z) | 0x80000000u), alo = z < 0.f ? zlo : -zlo;
+    float t = F(a, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float p = 1.f + em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, a)) + alo);
+    float e = p * pow2_32(k);
+    float m = (z >= 0.f ? 1.f : p * 0.5f) / (1.f + e);
+    float r = z >= 0.f ? g * m : (g * m) * pow2_32(k + 1);
+    return z > 20.f ? g : r;
+}
+#define LOOP2(name, T, f) \
+    __attribute__((noinline)) static void name(const T* g, const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(g[i], x[i]); }
+LOOP2(l_spb_plain32, float, spb_plain_f32) LOOP2(l_spb_fastact32, float, spb_fastact_f32)
+
 #define LOOP(name, T, f) \
     __attribute__((noinline)) static void name(const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(x[i]); }
 LOOP(l_exp32, float, exp_f32) LOOP(l_div32, float, div_f32) LOOP(l_sig32, float, sigmoid_f32)
@@ -227,6 +303,8 @@ LOOP(l_sp32, float, softplus_plain_f32) LOOP(l_sp64, double, softplus_plain_f64)
 LOOP(l_gt32, float, gelu_tanh_floor_f32) LOOP(l_tsh64, double, tanhshrink_plain_f64)
 LOOP(l_gt64, double, gelu_tanh_floor_f64) LOOP(l_gtd32, float, gelu_tanh_d_floor_f32)
 LOOP(l_gtd64, double, gelu_tanh_d_floor_f64) LOOP(l_gtdc32, float, gelu_tanh_d_comp_f32)
+LOOP(l_tanh_div32, float, tanh_div_f32) LOOP(l_tanh_newton32, float, tanh_newton_f32)
+LOOP(l_quot_div32, float, quot_div_f32) LOOP(l_quot_newton32, float, quot_newton_f32)
 
 /* softmax over rows: max pass, exp(x - max) with TwoSum correction, 16-lane sum, scale */
 static inline float two_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
@@ -261,7 +339,8 @@ __attribute__((noinline)) static void softmax_rows(const float* X, float* O, lon
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 #define BEST(stmt) ({ double b_ = 1e9; for (int r_ = 0; r_ < 31; r_++) { double t_ = now(); stmt; t_ = now() - t_; if (t_ < b_) b_ = t_; } b_; })
 
-int main(void) {
+int main(int argc, char** argv) {
+    if (argc > 1 && strcmp(argv[1], "check") == 0) return check_newton();
     long n = 1 << 20;
     float* x = aligned_alloc(64, n * 4); float* o = aligned_alloc(64, n * 4);
     double* X = aligned_alloc(64, n * 8); double* O = aligned_alloc(64, n * 8);
@@ -284,6 +363,16 @@ int main(void) {
     printf("float32 Softplus, plain exp + log1p %.2f\n", n / BEST(l_sp32(x, o, n)) / 1e9);
     printf("float64 Softplus, plain exp + log1p %.2f\n", n / BEST(l_sp64(X, O, n)) / 1e9);
     printf("float64 Tanhshrink, plain            %.2f\n", n / BEST(l_tsh64(X, O, n)) / 1e9);
+    printf("float32 tanh, division           %.2f\n", n / BEST(l_tanh_div32(x, o, n)) / 1e9);
+    printf("float32 tanh, Newton (no division) %.2f\n", n / BEST(l_tanh_newton32(x, o, n)) / 1e9);
+    float* u = aligned_alloc(64, n * 4);
+    for (long i = 0; i < n; i++) u[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
+    printf("float32 Softplus backward, plain g sigmoid(x)  %.2f\n", n / BEST(l_spb_plain32(u, x, o, n)) / 1e9);
+    printf("float32 Softplus backward, fastact's fast path %.2f\n", n / BEST(l_spb_fastact32(u, x, o, n)) / 1e9);
+    for (long i = 0; i < n; i++) u[i] = (x[i] < 0.f ? -x[i] : x[i]) / 6.f;
+    printf("float32 e/(1+e), division           %.2f\n", n / BEST(l_quot_div32(u, o, n)) / 1e9);
+    printf("float32 e/(1+e), Newton (no division) %.2f\n", n / BEST(l_quot_newton32(u, o, n)) / 1e9);
+    free(u);
     long rows = 1024, cols = 1000;
     printf("float32 softmax 1024 x 1000        %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 1)) * 1e3);
     printf("float32 softmax 1024 x 1000 no sum %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 0)) * 1e3);
