@@ -18,7 +18,8 @@
  * where even those run below a speed target, the target conflicts with the bound
  * (docs/performance.md, "cost models of the other exp-based targets"). The Softplus backward
  * lines put the kernel's formula beside the plain one; the tanh lines ask whether its division
- * bounds it (docs/performance.md, "AMD Zen 3, the avx2 level").
+ * bounds it, the SiLU lines what SiLU's bounds cost (docs/performance.md, "AMD Zen 3, the
+ * avx2 level").
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -289,9 +290,46 @@ static inline float spb_fastact_f32(float g, float x) {
     float r = z >= 0.f ? g * m : (g * m) * pow2_32(k + 1);
     return z > 20.f ? g : r;
 }
+/* float32 SiLU forward and backward (g, x -> out), plain and as the kernel computes them (fast
+ * path). Plain: x sigmoid(x), and g s (1 + x (1 - s)) with s = sigmoid(x) (PyTorch's formulas).
+ * The kernel: the quotient x (1 + em) 2^k / (1 + e) corrected once with its exact residual and
+ * the rounding error of 1 + e (its 2 ULP bound); the derivative with the factor 1 + x + e^x
+ * written as t + c expm1(t) near its zero x0 = -1.27846 (a second expm1 polynomial, selected per
+ * lane: both run) and (1 + e)^2 formed with one rounding (its 4 ULP bound near the zero, where
+ * the plain formula loses every digit). */
+static inline float silu_plain_f32(float x) { return x * sigmoid_f32(x); }
+static inline float silu_fastact_f32(float x) {
+    float y = bf(fb(x) | 0x80000000u); y = y < -200.f ? -200.f : y;
+    float t = F(y, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float em = em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, y)));
+    float s = pow2_32(k), e = F(em, s, s), d = 1.f + e, delta = (1.f - d) + e;
+    float n = x >= 0.f ? x : F(y, em, y) * s;
+    float q = n / d;
+    q = F(F(-q, delta, F(-q, d, n)), F(d, -0.5f, 1.5f), q);
+    return x <= 100.f ? bf((fb(q) & 0x7fffffffu) | (fb(x) & 0x80000000u)) : x;
+}
+static inline float silu_b_plain_f32(float g, float x) { float s = sigmoid_f32(x); return g * (s * (1.f + x * (1.f - s))); }
+static inline float sel32(int c, float a, float b) {  /* c ? a : b on the bits (as the kernel's select) */
+    uint32_t m = -(uint32_t)c; return bf((fb(a) & m) | (fb(b) & ~m));
+}
+static inline float silu_b_fastact_f32(float g, float x) {
+    float xc = x < -200.f ? -200.f : (x > 100.f ? 100.f : x);
+    float y = bf(fb(xc) | 0x80000000u);
+    float tt = F(y, 1.44269502162933350f, 12582912.0f), kf = tt - 12582912.0f;
+    int32_t k = (int32_t)(fb(tt) - fb(12582912.0f));
+    float em = em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, y)));
+    float s = pow2_32(k), e = F(em, s, s);
+    float t = (xc - -1.2784645557403564453125f) - 1.2979282537628478e-08f;
+    float h = sel32(bf(fb(t) & 0x7fffffffu) <= 0.34f, F(0.2784645557403564453125f, em32(t), t), (1.f + xc) + e);
+    float b = s * em, den = F(b, (2.f + (s + s)) + b, F(s, 2.f + s, 1.f));
+    float r = sel32(x > 0.f, e * ((xc - 1.f) - e), F(em, h, h)) / den;
+    return sel32(x > 0.f, F(g, r, g), (g * (r * 0.001953125f)) * pow2_32(k + 9));
+}
 #define LOOP2(name, T, f) \
     __attribute__((noinline)) static void name(const T* g, const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(g[i], x[i]); }
 LOOP2(l_spb_plain32, float, spb_plain_f32) LOOP2(l_spb_fastact32, float, spb_fastact_f32)
+LOOP2(l_silub_plain32, float, silu_b_plain_f32) LOOP2(l_silub_fastact32, float, silu_b_fastact_f32)
 
 #define LOOP(name, T, f) \
     __attribute__((noinline)) static void name(const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(x[i]); }
@@ -305,6 +343,7 @@ LOOP(l_gt64, double, gelu_tanh_floor_f64) LOOP(l_gtd32, float, gelu_tanh_d_floor
 LOOP(l_gtd64, double, gelu_tanh_d_floor_f64) LOOP(l_gtdc32, float, gelu_tanh_d_comp_f32)
 LOOP(l_tanh_div32, float, tanh_div_f32) LOOP(l_tanh_newton32, float, tanh_newton_f32)
 LOOP(l_quot_div32, float, quot_div_f32) LOOP(l_quot_newton32, float, quot_newton_f32)
+LOOP(l_silu_plain32, float, silu_plain_f32) LOOP(l_silu_fastact32, float, silu_fastact_f32)
 
 /* softmax over rows: max pass, exp(x - max) with TwoSum correction, 16-lane sum, scale */
 static inline float two_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
@@ -369,6 +408,10 @@ int main(int argc, char** argv) {
     for (long i = 0; i < n; i++) u[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
     printf("float32 Softplus backward, plain g sigmoid(x)  %.2f\n", n / BEST(l_spb_plain32(u, x, o, n)) / 1e9);
     printf("float32 Softplus backward, fastact's fast path %.2f\n", n / BEST(l_spb_fastact32(u, x, o, n)) / 1e9);
+    printf("float32 SiLU, plain x sigmoid(x)     %.2f\n", n / BEST(l_silu_plain32(x, o, n)) / 1e9);
+    printf("float32 SiLU, fastact's fast path    %.2f\n", n / BEST(l_silu_fastact32(x, o, n)) / 1e9);
+    printf("float32 SiLU backward, plain         %.2f\n", n / BEST(l_silub_plain32(u, x, o, n)) / 1e9);
+    printf("float32 SiLU backward, fastact's fast path %.2f\n", n / BEST(l_silub_fastact32(u, x, o, n)) / 1e9);
     for (long i = 0; i < n; i++) u[i] = (x[i] < 0.f ? -x[i] : x[i]) / 6.f;
     printf("float32 e/(1+e), division           %.2f\n", n / BEST(l_quot_div32(u, o, n)) / 1e9);
     printf("float32 e/(1+e), Newton (no division) %.2f\n", n / BEST(l_quot_newton32(u, o, n)) / 1e9);
