@@ -271,25 +271,6 @@ static int check_newton(void) {
     return 0;
 }
 
-/* float32 Softplus backward (beta = 1, threshold = 20), two inputs: "plain" is PyTorch's formula
- * g e / (1 + e), e = exp(x), written as the overflow-free g sigmoid(x) with the plain float exp
- * (the floor of any formula: one exp, one division, one product); "fastact" is the kernel's
- * fast path: z = beta x with its exact rounding error zlo (an fma, NaN-guarded) carried into
- * exp(-|z + zlo|) = p 2^k, m = (z >= 0 ? 1 : p/2) / (1 + e), g m (z >= 0) or (g m) 2^(k+1), and
- * the threshold's select. */
-static inline float spb_plain_f32(float g, float x) { return g * sigmoid_f32(x); }
-static inline float spb_fastact_f32(float g, float x) {
-    const float beta = 1.f;
-    float z = beta * x, lo = F(beta, x, -z), zlo = lo - lo == 0.f ? lo : 0.f;
-    float a = bf(fb(z) | 0x80000000u), alo = z < 0.f ? zlo : -zlo;
-    float t = F(a, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
-    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
-    float p = 1.f + em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, a)) + alo);
-    float e = p * pow2_32(k);
-    float m = (z >= 0.f ? 1.f : p * 0.5f) / (1.f + e);
-    float r = z >= 0.f ? g * m : (g * m) * pow2_32(k + 1);
-    return z > 20.f ? g : r;
-}
 /* float32 SiLU forward and backward (g, x -> out), plain and as the kernel computes them (fast
  * path). Plain: x sigmoid(x), and g s (1 + x (1 - s)) with s = sigmoid(x) (PyTorch's formulas).
  * The kernel: the quotient x (1 + em) 2^k / (1 + e) corrected once with its exact residual and
@@ -297,9 +278,12 @@ static inline float spb_fastact_f32(float g, float x) {
  * written as t + c expm1(t) near its zero x0 = -1.27846 (a second expm1 polynomial, selected per
  * lane: both run) and (1 + e)^2 formed with one rounding (its 4 ULP bound near the zero, where
  * the plain formula loses every digit). */
+static inline float sel32(int c, float a, float b) {  /* c ? a : b on the bits (as the kernel's select_ and clamp_) */
+    uint32_t m = -(uint32_t)c; return bf((fb(a) & m) | (fb(b) & ~m));
+}
 static inline float silu_plain_f32(float x) { return x * sigmoid_f32(x); }
 static inline float silu_fastact_f32(float x) {
-    float y = bf(fb(x) | 0x80000000u); y = y < -200.f ? -200.f : y;
+    float y = bf(fb(x) | 0x80000000u); y = sel32(y < -200.f, -200.f, y);
     float t = F(y, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
     int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
     float em = em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, y)));
@@ -310,11 +294,8 @@ static inline float silu_fastact_f32(float x) {
     return x <= 100.f ? bf((fb(q) & 0x7fffffffu) | (fb(x) & 0x80000000u)) : x;
 }
 static inline float silu_b_plain_f32(float g, float x) { float s = sigmoid_f32(x); return g * (s * (1.f + x * (1.f - s))); }
-static inline float sel32(int c, float a, float b) {  /* c ? a : b on the bits (as the kernel's select) */
-    uint32_t m = -(uint32_t)c; return bf((fb(a) & m) | (fb(b) & ~m));
-}
 static inline float silu_b_fastact_f32(float g, float x) {
-    float xc = x < -200.f ? -200.f : (x > 100.f ? 100.f : x);
+    float xc = sel32(x < -200.f, -200.f, sel32(x > 100.f, 100.f, x));
     float y = bf(fb(xc) | 0x80000000u);
     float tt = F(y, 1.44269502162933350f, 12582912.0f), kf = tt - 12582912.0f;
     int32_t k = (int32_t)(fb(tt) - fb(12582912.0f));
@@ -326,9 +307,38 @@ static inline float silu_b_fastact_f32(float g, float x) {
     float r = sel32(x > 0.f, e * ((xc - 1.f) - e), F(em, h, h)) / den;
     return sel32(x > 0.f, F(g, r, g), (g * (r * 0.001953125f)) * pow2_32(k + 9));
 }
+/* float32 Softplus backward (beta = 1 and threshold = 20, read at run time as the kernel
+ * reads its parameters), two inputs: "plain" is PyTorch's formula
+ * g e / (1 + e), e = exp(x), written as the overflow-free g sigmoid(x) with the plain float exp
+ * (the floor of any formula: one exp, one division, one product); "fastact" is the kernel's
+ * fast path: z = beta x with its exact rounding error zlo (an fma, NaN-guarded) carried into
+ * exp(-|z + zlo|) = p 2^k, m = (z >= 0 ? 1 : p/2) / (1 + e), g m (z >= 0) or (g m) 2^(k+1), and
+ * the threshold's select. */
+float sp_beta = 1.f, sp_threshold = 20.f;  /* (globals: read at run time, as the kernel's q) */
+static inline float spb_plain_f32(float g, float x) { return g * sigmoid_f32(x); }
+static inline float spb_fastact_f32(float g, float x, float beta, float threshold, int with_lo) {
+    float z = beta * x, lo = F(beta, x, -z), zlo = with_lo ? (lo - lo == 0.f ? lo : 0.f) : 0.f;
+    float a = bf(fb(z) | 0x80000000u), alo = z < 0.f ? zlo : -zlo;
+    float t = F(a, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float p = 1.f + em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, a)) + alo);
+    float e = p * pow2_32(k);
+    float m = (z >= 0.f ? 1.f : p * 0.5f) / (1.f + e);
+    float r = z >= 0.f ? g * m : (g * m) * pow2_32(k + 1);
+    return z > threshold ? g : r;
+}
+__attribute__((noinline)) static void l_spb_fastact32(const float* g, const float* x, float* o, long n) {
+    float beta = sp_beta, threshold = sp_threshold;
+    for (long i = 0; i < n; i++) o[i] = spb_fastact_f32(g[i], x[i], beta, threshold, 1);
+}
+/* the same without the product's rounding error: what a kernel for beta = 1 alone would run */
+__attribute__((noinline)) static void l_spb_nolo32(const float* g, const float* x, float* o, long n) {
+    float beta = sp_beta, threshold = sp_threshold;
+    for (long i = 0; i < n; i++) o[i] = spb_fastact_f32(g[i], x[i], beta, threshold, 0);
+}
 #define LOOP2(name, T, f) \
     __attribute__((noinline)) static void name(const T* g, const T* x, T* o, long n) { for (long i = 0; i < n; i++) o[i] = f(g[i], x[i]); }
-LOOP2(l_spb_plain32, float, spb_plain_f32) LOOP2(l_spb_fastact32, float, spb_fastact_f32)
+LOOP2(l_spb_plain32, float, spb_plain_f32)
 LOOP2(l_silub_plain32, float, silu_b_plain_f32) LOOP2(l_silub_fastact32, float, silu_b_fastact_f32)
 
 #define LOOP(name, T, f) \
@@ -408,6 +418,7 @@ int main(int argc, char** argv) {
     for (long i = 0; i < n; i++) u[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
     printf("float32 Softplus backward, plain g sigmoid(x)  %.2f\n", n / BEST(l_spb_plain32(u, x, o, n)) / 1e9);
     printf("float32 Softplus backward, fastact's fast path %.2f\n", n / BEST(l_spb_fastact32(u, x, o, n)) / 1e9);
+    printf("float32 Softplus backward, without beta x's error %.2f\n", n / BEST(l_spb_nolo32(u, x, o, n)) / 1e9);
     printf("float32 SiLU, plain x sigmoid(x)     %.2f\n", n / BEST(l_silu_plain32(x, o, n)) / 1e9);
     printf("float32 SiLU, fastact's fast path    %.2f\n", n / BEST(l_silu_fastact32(x, o, n)) / 1e9);
     printf("float32 SiLU backward, plain         %.2f\n", n / BEST(l_silub_plain32(u, x, o, n)) / 1e9);
