@@ -161,9 +161,10 @@ def test_avx2_float64_loops_convert_no_int64():
     """AVX2 has no packed int64 -> double conversion (vcvtqq2pd is AVX-512DQ): one such cast in
     a float64 formula leaves GCC's whole avx2 loop scalar, with the same results, so no other
     test notices (measured on AMD Zen 3, one thread: float64 softplus 32-36 instead of 7.4-8.0
-    ms for 1 Mi, when log1p converted its exponent k with a cast). The formulas build such values from the bits
-    instead; no float64 elementwise kernel of the avx2 module may hold a scalar
-    vcvtsi2sd from a 64-bit register. Checked: it fails with log1p's `dk = <double>k`."""
+    ms for 1 Mi, when log1p converted its exponent k with a cast). The formulas build such
+    values from the bits instead; no float64 elementwise kernel of the avx2 module may hold a
+    scalar int64 -> double conversion (vcvtsi2sd from a 64-bit register or a quadword in
+    memory). Checked: it fails with log1p's `dk = <double>k` (six kernels)."""
     path = module_path("avx2")
     functions = disassembly(path)
     if isinstance(functions, str):
