@@ -297,13 +297,15 @@ def _compare_with_pieces(cases, g, x, out, piece):
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads):
+def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_threads,
+                                               request):
     """Ranges whose footprint (the output and the inputs that are not the output) is
-    STREAM_MIN_BYTES or more write their output with non-temporal stores through a block
-    buffer, after a head that aligns the output to 64 bytes: the same bits as the plain path
+    STREAM_MIN_BYTES or more (lowered here) write their output with non-temporal stores through
+    a block buffer, after a head that aligns the output to 64 bytes: the same bits as the plain path
     (the same call on pieces below the threshold), for unaligned starts, in place (on every
     input: a backward pass in place still streams, a forward pass in place, one array, does
-    not) and on 1 and 2 threads (each thread's range streamed). Every function and pass at
+    not) and on 1 and 2 threads (each thread's range streamed; a compute-bound pass streams
+    on two threads only, its exp-based blocks in the look-ahead loop). Every function and pass at
     the best level; at the others (the baseline is slow without an FMA instruction) one pass
     of each kernel shape. The streamed blocks of the memory-bound kernels run their narrow
     copies at the AVX-512 level, the 1 MiB pieces their wide ones (below streaming, the narrow
@@ -311,28 +313,34 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     _dispatch.select_isa(level)
     kmod = _kernels_module(level)
     itemsize = np.dtype(dtype).itemsize
-    # each of two threads' ranges above the threshold even for one input, odd tail
-    n = 2 * (kmod.STREAM_MIN_BYTES // (2 * itemsize)) + 5003
+    # The threshold lowered for the test (through the modules' hook; the default needs 20 MiB
+    # arrays, 80 s a level) to 1.5 times a half's bytes: each of two threads' ranges is above it
+    # for two arrays and below it for one. The elementwise kernels run on two threads from
+    # 1 Mi elements. Odd tail.
+    n = (1 << 20) + 10007
+    thr = (n // 2) * itemsize * 3 // 2
     rng = np.random.default_rng(11)
     store = np.empty(n + 16, dtype)
     # start 3 elements past 64-byte alignment, so the head before the streamed part is non-empty
     off = (-(store.ctypes.data // itemsize) + 3) % (64 // itemsize)
     out = store[off:off + n]
+    assert kmod.set_stream_min_bytes(thr) == kmod.STREAM_MIN_BYTES
+    request.addfinalizer(lambda: kmod.set_stream_min_bytes(kmod.STREAM_MIN_BYTES))
     plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize, 2)
     assert plan[0] and 0 < plan[1] < 64 // itemsize
     for arrays in (2, 3):  # (the 2-thread halves, forward and backward)
         assert kmod.stream_plan(out.ctypes.data, 0, n // 2, itemsize, arrays)[0]
         assert kmod.stream_plan(out.ctypes.data, n // 2, n, itemsize, arrays)[0]
-    below = kmod.STREAM_MIN_BYTES // (2 * itemsize) - 1
+    below = thr // (2 * itemsize) - 1
     assert not kmod.stream_plan(out.ctypes.data, 0, below, itemsize, 2)[0]
     assert kmod.stream_plan(out.ctypes.data, 0, below, itemsize, 3)[0]
-    assert not kmod.stream_plan(out.ctypes.data, 0, kmod.STREAM_MIN_BYTES // (3 * itemsize) - 1,
+    assert not kmod.stream_plan(out.ctypes.data, 0, thr // (3 * itemsize) - 1,
                                 itemsize, 3)[0]
     assert not kmod.stream_plan(out.ctypes.data, 0, n // 2, itemsize, 1)[0]  # (forward in place)
     x = (rng.standard_normal(n) * 30).astype(dtype)
     x[::997] = np.array([np.nan, np.inf, -np.inf, -0.0, -1000.0], dtype)[np.arange(x[::997].size) % 5]
     g = rng.standard_normal(n).astype(dtype)
-    piece = (1 << 20) // itemsize  # 1 MiB pieces: never streamed
+    piece = 1 << 16  # (3 arrays of it: at most 1.5 MiB, never streamed)
     cases = []
     for name in ELEMENTWISE:
         kw = params_for(name)
