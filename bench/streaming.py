@@ -11,7 +11,9 @@ from the first 64-byte line), alternating in one process; the best time of each 
 in ns per element, plain / streamed, and their ratio (above 1: streaming is faster). A
 benchmark, not a test. The threshold goes through the module's `set_stream_min_bytes` hook
 and is restored at the end. The entry's rule applies on top of the threshold: a
-compute-bound pass on one thread never streams (its two columns then time the same path).
+compute-bound pass on one thread never streams (its two columns then time the same path), nor
+does a call too small to run on threads (`--threads 2` below 256 Ki elements for the
+compute-bound passes, 1 Mi for the memory-bound ones).
 docs/performance.md, "Streaming stores", has the figures of AMD Zen 3.
 """
 import argparse

@@ -324,8 +324,9 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     # start 3 elements past 64-byte alignment, so the head before the streamed part is non-empty
     off = (-(store.ctypes.data // itemsize) + 3) % (64 // itemsize)
     out = store[off:off + n]
-    assert kmod.set_stream_min_bytes(thr) == kmod.STREAM_MIN_BYTES
-    request.addfinalizer(lambda: kmod.set_stream_min_bytes(kmod.STREAM_MIN_BYTES))
+    old = kmod.set_stream_min_bytes(thr)
+    request.addfinalizer(lambda: kmod.set_stream_min_bytes(old))
+    assert old == kmod.STREAM_MIN_BYTES
     plan = kmod.stream_plan(out.ctypes.data, 0, n, itemsize, 2)
     assert plan[0] and 0 < plan[1] < 64 // itemsize
     for arrays in (2, 3):  # (the 2-thread halves, forward and backward)
@@ -349,8 +350,40 @@ def test_streaming_stores_give_the_same_bits(level, dtype, restore_isa, restore_
     if level != LEVELS[-1]:
         cases = [c for c in cases if (c[0], c[1]) in {("relu", "forward"), ("leaky_relu", "backward"),
                                                         ("elu", "derivative"), ("tanh", "forward"),
-                                                        ("sigmoid", "backward_y")}]
+                                                        ("sigmoid", "backward_y"),
+                                                        ("sigmoid", "backward")}]
     _compare_with_pieces(cases, g, x, out, piece)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_a_streamed_range_shorter_than_its_head_stays_inside(level, dtype, restore_isa,
+                                                             restore_threads, request):
+    """A streamed range ends before the output's next 64-byte line: its head (the elements up
+    to that line) is cut at the range's end, and nothing past the output is written (with the
+    threshold at 0 through the test hook, a 10-element float32 output 4 elements past a line
+    once had its head run to the line: 2 elements of the neighbouring memory overwritten)."""
+    _dispatch.select_isa(level)
+    fastact.set_num_threads(1)
+    kmod = _kernels_module(level)
+    old = kmod.set_stream_min_bytes(0)
+    request.addfinalizer(lambda: kmod.set_stream_min_bytes(old))
+    itemsize = np.dtype(dtype).itemsize
+    line = 64 // itemsize
+    store = np.zeros(4 * line, dtype)
+    off = (-(store.ctypes.data // itemsize) + 1) % line  # (line - 1 elements to the next line)
+    n = line - 3
+    for m in (0, 1, n):
+        out = store[off:off + m]
+        assert kmod.stream_plan(out.ctypes.data, 0, m, itemsize, 2) == (True, m)
+    x = np.linspace(-2, 2, n).astype(dtype)
+    out = store[off:off + n]
+    for name in ELEMENTWISE:  # (the memory-bound passes stream on one thread)
+        kw = params_for(name)
+        store[off + n:] = 7
+        assert getattr(fastact, name)(x, out=out, **kw) is out
+        assert getattr(fastact, name + "_backward")(x, x, out=out, **kw) is out
+        assert (store[off + n:] == 7).all(), name
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -518,11 +551,11 @@ def _one_nan_calls(dtype, nan, n):
                       ("glu %s second=NaN first=%r" % (act, o[0]), fastact.glu, (np.concatenate([o, x]),), kw)]
             calls += [("gated_backward %s NaN argument %d, others %r" % (act, k, o[0]), fastact.gated_backward,
                        args, kw) for k, args in enumerate([(x, o, o), (o, x, o), (o, o, x)])]
-            for k, half in enumerate([np.concatenate([x, o]), np.concatenate([o, x])]):
-                calls += [("glu_backward %s NaN half %d, other %r" % (act, k, o[0]), fastact.glu_backward,
-                           (g, half), kw),
-                          ("glu_backward %s NaN grad, halves %r" % (act, o[0]),
-                           fastact.glu_backward, (x, np.concatenate([o, o])), kw)]
+            calls += [("glu_backward %s NaN half %d, other %r" % (act, k, o[0]),
+                       fastact.glu_backward, (g, half), kw)
+                      for k, half in enumerate([np.concatenate([x, o]), np.concatenate([o, x])])]
+            calls.append(("glu_backward %s NaN grad, halves %r" % (act, o[0]),
+                          fastact.glu_backward, (x, np.concatenate([o, o])), kw))
     return calls
 
 
