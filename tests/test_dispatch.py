@@ -566,10 +566,11 @@ def test_nan_bits_do_not_depend_on_position(dtype, restore_isa, restore_threads)
     scalar remainder computes it, and so whatever split the threads make (squareplus once
     returned x + n for a NaN x, two NaNs whose sum kept one or the other by the operand order
     of the loop that computed it: its NaN's sign changed with the thread count), at every
-    level. Across levels a NaN's sign may differ: it follows the compiler's operand order, and
-    the sanitizer build (.ci/sanitize) gave sigmoid and gelu NaNs of opposite signs at the
-    baseline and avx2 levels, where the release build gives the same (every_level_is_bitwise_
-    identical compares NaNs as NaN). 1091 elements: the look-ahead loop, its rest, a vector remainder. Two different NaNs in one
+    level. Across levels a NaN's sign may differ: it follows the compiler's operand order and
+    the fma (the C library's at the baseline level): float32 squareplus' derivative in the
+    release build, sigmoid and gelu in the sanitizer build of .ci/sanitize, gave NaNs of
+    opposite signs at the baseline and avx2 levels (every_level_is_bitwise_identical compares
+    NaNs as NaN). 1091 elements: the look-ahead loop, its rest, a vector remainder. Two different NaNs in one
     element (a NaN grad and a NaN x) give one of them, unspecified which: docs/accuracy.md."""
     fastact.set_num_threads(1)
     itype = np.uint32 if dtype == np.float32 else np.uint64
