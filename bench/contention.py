@@ -9,7 +9,10 @@ Starts --busy processes that spin on the CPUs (pinned to the last CPUs where the
 with one thread, alternating, and prints median times and the ratio t(1 thread) / t(default):
 >= 1 means the threads help, < 1 that they make the call slower. --busy 0 measures an idle
 machine. Also: several Python threads calling at once (--callers), where every call may use
-the default threads (oversubscription). A benchmark, not a test: nothing is asserted.
+the default threads (oversubscription); and "backing off ratio": t(1 thread) / t(default
+threads while the pool backs off, as after a sign of contention; set through the test hook
+_dispatch.pool_back_off), which should be 1: such a call runs as on one thread. A benchmark,
+not a test: nothing is asserted.
 """
 import argparse
 import multiprocessing as mp
@@ -23,6 +26,7 @@ import numpy as np
 
 import fastact
 from fastact import _bench
+from fastact._kernels import _dispatch
 
 
 def _spin(cpu):
@@ -88,6 +92,16 @@ def main(argv=None):
             fastact.set_num_threads(default)
             row = {"size": label, "fastact 1 thread us": t1 / 1e3,
                    "fastact %d threads us" % default: tn / 1e3, "fastact ratio": t1 / tn}
+
+            def backing_off(threads):
+                fastact.set_num_threads(threads)
+                _dispatch.pool_back_off(3600 if threads != 1 else 0)
+            try:
+                b1, bn = measure(ours, 1, default, args.rounds, reps, backing_off)
+            finally:
+                _dispatch.pool_back_off(0)
+                fastact.set_num_threads(default)
+            row["backing off ratio"] = b1 / bn
             if torch is not None:
                 tx, to = torch.from_numpy(x), torch.from_numpy(o)
                 tdef = torch.get_num_threads()

@@ -386,6 +386,54 @@ def test_a_streamed_range_shorter_than_its_head_stays_inside(level, dtype, resto
         assert (store[off + n:] == 7).all(), name
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_stores_follow_the_threads_that_run_the_call(dtype, restore_isa, restore_threads,
+                                                      request):
+    """The entry's choice of stores, counted (the module's streamed_ranges; the threshold
+    lowered through the hook so that 2 Mi elements stream): a memory-bound pass streams on any
+    thread count, a compute-bound pass only where two threads or more run it (on one its
+    arithmetic limits it, and the block buffer costs time). A threaded call that the pool
+    cannot help (backing off, as after a sign of contention; or another thread's call holding
+    the pool) runs as on one thread: one range, no helper chunk, a compute-bound pass not
+    streamed. It once ran its chunks alone with the two-thread choice: streamed, 1.03-1.20x the
+    time of the same call on one thread (AMD Zen 3)."""
+    level = LEVELS[-1]
+    _dispatch.select_isa(level)
+    kmod = _kernels_module(level)
+    old = kmod.set_stream_min_bytes(1 << 20)
+    request.addfinalizer(lambda: kmod.set_stream_min_bytes(old))
+    request.addfinalizer(lambda: _dispatch.pool_back_off(0))
+    n = 1 << 21  # (2 threads: 8 chunks of n / 8; each thread's share, n / 2, above 1 MiB)
+    chunks = 8
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(n).astype(dtype)
+    g = rng.standard_normal(n).astype(dtype)
+    out = np.empty(n, dtype)
+    seen = set()
+    with np.errstate(all="ignore"):
+        for name in ELEMENTWISE:
+            kw = params_for(name)
+            row = catalogue.row(name)
+            for pass_ in passes_of(name):
+                call = _elementwise_call(name, "backward" if pass_ == "backward_x" else pass_, kw)
+                memory = row.memory_bound(pass_)
+                for threads, back_off, want in ((1, 0, int(memory)),
+                                                (2, 0, chunks),
+                                                (2, 60, int(memory))):
+                    fastact.set_num_threads(threads)
+                    _dispatch.pool_back_off(back_off)
+                    before, helped = kmod.streamed_ranges(), _dispatch.pool_stats()[1]
+                    call(out, g, x)
+                    got = kmod.streamed_ranges() - before
+                    assert got == want, (name, pass_, threads, back_off, got, want)
+                    if back_off:
+                        assert _dispatch.pool_stats()[1] == helped, (name, pass_)
+                    seen.add((memory, threads, back_off))
+    assert len(seen) == 6  # (both kinds of pass met each case)
+    with pytest.raises(ValueError, match="seconds"):
+        _dispatch.pool_back_off(-1)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_narrow_copies_give_the_same_bits(level, dtype, restore_isa, restore_threads):
