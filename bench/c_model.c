@@ -6,7 +6,8 @@
  *
  * (the flags of the avx512 kernels; on a CPU without AVX-512, the avx2 kernels' flags:
  * -O3 -mavx2 -mfma -ffp-contract=off -fno-math-errno -fno-trapping-math; `/tmp/c_model check`
- * runs the exhaustive comparison of the division-free quotient instead). Each loop is one
+ * runs the exhaustive comparison of the division-free quotient instead, `/tmp/c_model table`
+ * the models of bench/targets.py's rows, which `bench/targets.py --model` builds and reads). Each loop is one
  * piece of a kernel on 1 Mi elements (the softmax model on 1024 rows of 1000), timed best of
  * 31; G elements/s. The formulas follow
  * fastact/_kernels/_math.pxd.tp's fast paths (exp: Cody-Waite reduction, expm1 polynomial,
@@ -149,11 +150,13 @@ static inline float softplus_plain_f32(float x) { return (x > 0.f ? x : 0.f) + l
 static inline double log1p_plain_f64(double e) {
     double u = 1.0 + e;
     uint64_t hu = db(u) + (0x3ff0000000000000ull - 0x3fe6a09e667f3bcdull);
-    int64_t k = (int64_t)(hu >> 52) - 1023;
+    /* k = (hu >> 52) - 1023 as a double through 2^52 (an int64 conversion does not vectorize
+       below AVX-512DQ: without this the avx2 model ran scalar, 12x slower) */
+    double dk = bd(0x4330000000000000ull | (hu >> 52)) - (4503599627370496.0 + 1023.0);
     double f = bd((hu & 0xfffffffffffffull) + 0x3fe6a09e667f3bcdull) - 1.0;
     double hfsq = (0.5 * f) * f, s = f / (2.0 + f), z = s * s, w = z * z;
     double t1 = w * D(w, D(w, 2.0 / 13, 2.0 / 9), 2.0 / 5);
-    double t2 = z * D(w, D(w, D(w, 2.0 / 15, 2.0 / 11), 2.0 / 7), 2.0 / 3), dk = (double)k;
+    double t2 = z * D(w, D(w, D(w, 2.0 / 15, 2.0 / 11), 2.0 / 7), 2.0 / 3);
     return D(s, hfsq + (t2 + t1), dk * 1.90821492927058770002e-10) - hfsq + f + dk * 6.93147180369123816490e-01;
 }
 static inline double softplus_plain_f64(double x) { return (x > 0.0 ? x : 0.0) + log1p_plain_f64(exp_f64(x)); }
@@ -388,6 +391,114 @@ __attribute__((noinline)) static void softmax_rows(const float* X, float* O, lon
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 #define BEST(stmt) ({ double b_ = 1e9; for (int r_ = 0; r_ < 31; r_++) { double t_ = now(); stmt; t_ = now() - t_; if (t_ < b_) b_ = t_; } b_; })
 
+/* Plain models of more rows against PyTorch (session 9), the cheapest formula of each, without
+ * the compensation the bounds need (for bench/targets.py --model):
+ * - SiLU float64: x sigmoid(x) and g s (1 + x (1 - s)) with the plain double sigmoid (one exp,
+ *   one division); Softplus backward float64: g sigmoid(x).
+ * - Mish: x tanh(log1p(exp(x))) = x n / (n + 2), n = e (e + 2), e = exp(x) (x clamped to
+ *   [-MIN, 20], x itself above 20): one exp, one division; its derivative
+ *   t + x s (1 - t^2) = (n (n + 2)(1 + e) + 4 x e (n + 1)) / ((n + 2)^2 (1 + e)), one division.
+ *   A backward pass does that and a product, and reads one more array: the derivative's model
+ *   bounds its speed from above.
+ * - Tanhshrink float32: x - tanh(x), tanh by expm1 and one division (cancels near 0).
+ * - GELU's backward passes: the derivative's models above (l_gtd*, l_gtdc32) for the tanh form;
+ *   for erf's, the forward's float floor (the derivative needs Phi(x) to the same accuracy,
+ *   and x phi(x) on top). */
+static inline double sigmoid_plain_f64(double x) { double e = exp_f64(x); return (x >= 0.0 ? 1.0 : e) / (1.0 + e); }
+static inline double silu_plain_f64(double x) { return x * sigmoid_plain_f64(x); }
+static inline double silu_b_plain_f64(double g, double x) { double s = sigmoid_plain_f64(x); return g * (s * (1.0 + x * (1.0 - s))); }
+static inline double spb_plain_f64(double g, double x) { return g * sigmoid_plain_f64(x); }
+static inline float exp_any_f32(float x) { int32_t k; float p = exp32(x, &k); return p * pow2_32(k); }
+static inline double exp_any_f64(double y) {
+    double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
+    int64_t k = (int64_t)(db(t) - db(6755399441055744.0));
+    double r = D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
+    return (1.0 + em64(r)) * bd((uint64_t)(k + 1023) << 52);
+}
+static inline float mish_plain_f32(float x) {
+    float xc = x < -87.f ? -87.f : (x > 20.f ? 20.f : x), e = exp_any_f32(xc), n = e * (e + 2.f);
+    return x > 20.f ? x : x * (n / (n + 2.f));
+}
+static inline double mish_plain_f64(double x) {
+    double xc = x < -700.0 ? -700.0 : (x > 40.0 ? 40.0 : x), e = exp_any_f64(xc), n = e * (e + 2.0);
+    return x > 40.0 ? x : x * (n / (n + 2.0));
+}
+static inline float mish_d_plain_f32(float x) {
+    float xc = x < -87.f ? -87.f : (x > 20.f ? 20.f : x), e = exp_any_f32(xc), n = e * (e + 2.f);
+    float m = n + 2.f, p = 1.f + e;
+    float r = F(4.f * xc * e, n + 1.f, n * m * p) / (m * m * p);
+    return x > 20.f ? 1.f : r;
+}
+static inline double mish_d_plain_f64(double x) {
+    double xc = x < -700.0 ? -700.0 : (x > 40.0 ? 40.0 : x), e = exp_any_f64(xc), n = e * (e + 2.0);
+    double m = n + 2.0, p = 1.0 + e;
+    double r = D(4.0 * xc * e, n + 1.0, n * m * p) / (m * m * p);
+    return x > 40.0 ? 1.0 : r;
+}
+static inline float tanhshrink_plain_f32(float x) { return x - tanh_div_f32(x); }
+/* ELU (SELU, CELU: the same work up to one product): x > 0 ? x : alpha (exp(x) - 1), the
+ * expm1 as exp - 1 (it cancels near 0); backward g (x > 0 ? 1 : alpha exp(x)). tanh float64:
+ * (1 - e) / (1 + e), e = exp(-2|x|), its sign from x. softsign: x / (1 + |x|). */
+static inline float elu_plain_f32(float x) { float e = exp_any_f32(x < -87.f ? -87.f : (x > 0.f ? 0.f : x)); return x > 0.f ? x : 1.5f * (e - 1.f); }
+static inline double elu_plain_f64(double x) { double e = exp_any_f64(x < -700.0 ? -700.0 : (x > 0.0 ? 0.0 : x)); return x > 0.0 ? x : 1.5 * (e - 1.0); }
+static inline float elu_b_plain_f32(float g, float x) { float e = exp_any_f32(x < -87.f ? -87.f : (x > 0.f ? 0.f : x)); return g * (x > 0.f ? 1.f : 1.5f * e); }
+static inline double elu_b_plain_f64(double g, double x) { double e = exp_any_f64(x < -700.0 ? -700.0 : (x > 0.0 ? 0.0 : x)); return g * (x > 0.0 ? 1.0 : 1.5 * e); }
+static inline double tanh_plain_f64(double x) {
+    double a = x < 0.0 ? -x : x, e = exp_f64(2.0 * (a > 30.0 ? 30.0 : a)), r = (1.0 - e) / (1.0 + e);
+    return x < 0.0 ? -r : r;
+}
+static inline float softsign_f32(float x) { return x / (1.f + (x < 0.f ? -x : x)); }
+static inline double softsign_f64(double x) { return x / (1.0 + (x < 0.0 ? -x : x)); }
+LOOP(l_elu32, float, elu_plain_f32) LOOP(l_elu64, double, elu_plain_f64)
+LOOP2(l_elub32, float, elu_b_plain_f32) LOOP2(l_elub64, double, elu_b_plain_f64)
+LOOP(l_tanh64, double, tanh_plain_f64) LOOP(l_softsign32, float, softsign_f32)
+LOOP(l_softsign64, double, softsign_f64) LOOP(l_sigp64, double, sigmoid_plain_f64)
+LOOP(l_silu_plain64, double, silu_plain_f64) LOOP(l_mish32, float, mish_plain_f32)
+LOOP(l_mish64, double, mish_plain_f64) LOOP(l_mishd32, float, mish_d_plain_f32)
+LOOP(l_mishd64, double, mish_d_plain_f64) LOOP(l_tsh32, float, tanhshrink_plain_f32)
+LOOP2(l_silub_plain64, double, silu_b_plain_f64) LOOP2(l_spb_plain64, double, spb_plain_f64)
+
+/* `c_model table`: every loop below timed on 1 Mi elements (softmax_rows on 1024 x 1000), one
+ * line each, "model <loop> <G elements/s>". The catalogue names the loops that model each row
+ * and pass against PyTorch (fastact/_catalogue.py, ("model", pass) in a row's bench data):
+ * "plain", the formula without the compensation the bounds need (PyTorch's formula, or
+ * cheaper), above which a target asks for a cheaper formula than the plain one; "formula", the
+ * kernel's fast path, the work its bounds cost: a target between the two conflicts with the
+ * bounds. bench/targets.py --model builds this file and reads these lines. */
+typedef void (*loop1_f32)(const float*, float*, long);
+typedef void (*loop1_f64)(const double*, double*, long);
+typedef void (*loop2_f32)(const float*, const float*, float*, long);
+typedef void (*loop2_f64)(const double*, const double*, double*, long);
+#define M1F(l) {#l, 1, (void (*)(void))l}
+#define M1D(l) {#l, 2, (void (*)(void))l}
+#define M2F(l) {#l, 3, (void (*)(void))l}
+#define M2D(l) {#l, 4, (void (*)(void))l}
+static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] = {
+    M1F(l_exp32), M1F(l_div32), M1F(l_sig32), M1D(l_exp64), M1D(l_div64), M1D(l_sig64),
+    M1D(l_sigp64), M1F(l_gelu_t32), M1F(l_gelu_f32), M1F(l_gelu_floor32), M1F(l_gt32),
+    M1D(l_gt64), M1F(l_gtd32), M1F(l_gtdc32), M1D(l_gtd64), M1F(l_sp32), M1D(l_sp64),
+    M1D(l_tsh64), M1F(l_tsh32), M1F(l_tanh_div32), M1F(l_tanh_newton32), M1D(l_tanh64),
+    M1F(l_silu_plain32), M1F(l_silu_fastact32), M1D(l_silu_plain64), M2F(l_silub_plain32),
+    M2F(l_silub_fastact32), M2D(l_silub_plain64), M2F(l_spb_plain32), M2F(l_spb_fastact32),
+    M2D(l_spb_plain64), M1F(l_mish32), M1D(l_mish64), M1F(l_mishd32), M1D(l_mishd64),
+    M1F(l_elu32), M1D(l_elu64), M2F(l_elub32), M2D(l_elub64), M1F(l_softsign32),
+    M1D(l_softsign64),
+};
+static void table(const float* x, float* o, const double* X, double* O, const float* u,
+                  const double* U, long n) {
+    for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++) {
+        double t;
+        switch (MODELS[i].kind) {
+        case 1: t = BEST(((loop1_f32)MODELS[i].fn)(x, o, n)); break;
+        case 2: t = BEST(((loop1_f64)MODELS[i].fn)(X, O, n)); break;
+        case 3: t = BEST(((loop2_f32)MODELS[i].fn)(u, x, o, n)); break;
+        default: t = BEST(((loop2_f64)MODELS[i].fn)(U, X, O, n)); break;
+        }
+        printf("model %s %.4f\n", MODELS[i].name, n / t / 1e9);
+    }
+    printf("model softmax_rows %.4f\n", 1024 * 1000 / BEST(softmax_rows(x, o, 1024, 1000, 1)) / 1e9);
+}
+
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "check") == 0) return check_newton();
     long n = 1 << 20;
@@ -395,6 +506,12 @@ int main(int argc, char** argv) {
     double* X = aligned_alloc(64, n * 8); double* O = aligned_alloc(64, n * 8);
     srand(1);
     for (long i = 0; i < n; i++) { X[i] = (rand() / (double)RAND_MAX - 0.5) * 12; x[i] = (float)X[i]; }
+    if (argc > 1 && strcmp(argv[1], "table") == 0) {
+        float* u = aligned_alloc(64, n * 4); double* U = aligned_alloc(64, n * 8);
+        for (long i = 0; i < n; i++) U[i] = u[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
+        table(x, o, X, O, u, U, n);
+        return 0;
+    }
     printf("float32 exp     %.2f G elements/s\n", n / BEST(l_exp32(x, o, n)) / 1e9);
     printf("float32 div     %.2f\n", n / BEST(l_div32(x, o, n)) / 1e9);
     printf("float32 sigmoid %.2f\n", n / BEST(l_sig32(x, o, n)) / 1e9);

@@ -33,12 +33,25 @@ Rows (1 Mi elements unless stated; float32 and float64):
 and, not targets of the issue but a guard of our own, counted apart:
   in place, 64 Ki                      elementwise exp rows: fastact(x, out=x) and
                                        fastact(g, x, out=g) >= 0.9 x out=o
+
+--model compiles bench/c_model.c (gcc, or $CC: the flags of the active instruction-set level)
+and runs its table: cost models in G elements/s, which the catalogue assigns to the rows
+against PyTorch (("model", pass) in a row's bench data): "plain" (the formula without the
+compensation the accuracy bounds need) and "formula" (the kernel's fast path at its bounds).
+Each such row not met gets a verdict in a last column (explain()):
+"explained" where a model runs below the speed the target needs (the target asks for a
+cheaper formula than the bounds allow), else "open" with how close the kernel comes to its
+model; rows without a model say "no model". The models run in their own process after the
+rows: their figures and the rows' come from the same machine, not from one loop.
 """
 import argparse
 import functools
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import timeit
 
 import numpy as np
@@ -62,6 +75,9 @@ class Row:
         self.ratio = None
         self.values = None
         self.issue = True  # (a target of issue 4; False: a guard of our own, counted apart)
+        self.models = None  # a row against PyTorch: {variant: c_model loop} (its cost models)
+        self.elements = None  # elements a call computes (G elements/s = elements / ns)
+        self.verdict = None  # (--model) explain(): (verdict, text) of a target not met
 
     @property
     def met(self):
@@ -177,6 +193,7 @@ def _dtype_rows(torch, dt, n):
                 rows.append(Row("compute-bound vs PyTorch (1 thread)", what(row, pass_), dt,
                                 ours(row, pass_, arrays), _torch_call(row, pass_, dt, arrays),
                                 torch_target(row, pass_, dt)))
+                rows[-1].models, rows[-1].elements = cost_models(row, pass_, dt), n
     axis_rows = [r for r in cat.ROWS if r.kind == "axis"]
     X = (4 * rng.standard_normal((1024, 1000))).astype(dt)
     O = np.empty_like(X)  # (shared by both competitors)
@@ -191,6 +208,7 @@ def _dtype_rows(torch, dt, n):
                                 what(row, pass_), dt, ours(row, pass_, arrays, axis=-1),
                                 _torch_call(row, pass_, dt, arrays, axis=-1),
                                 torch_target(row, pass_, dt)))
+                rows[-1].models, rows[-1].elements = cost_models(row, pass_, dt), X.size
     return rows
 
 
@@ -345,6 +363,82 @@ def thread_rows(target_ns):
     return rows
 
 
+# --- the cost models (--model) -------------------------------------------------------------------
+C_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "c_model.c")
+# the kernels' flags per level (setup.py), for the model to vectorize as they do
+MODEL_FLAGS = {
+    "baseline": [],
+    "avx2": ["-mavx2", "-mfma"],
+    "avx512": ["-mavx2", "-mfma", "-mavx512f", "-mavx512vl", "-mavx512dq", "-mavx512bw",
+               "-mprefer-vector-width=512"],
+}
+MODEL_COMMON = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
+
+
+def cost_models(row, pass_, dtype):
+    """{variant: c_model loop} of a (row, pass) against PyTorch at a dtype (the catalogue's
+    ("model", pass) entry; {} without one)."""
+    entry = _bench.bench_data(row).get(("model", pass_))
+    return dict((entry[0] if np.dtype(dtype) == np.float32 else entry[1]) or {}) if entry else {}
+
+
+def parse_model(text):
+    """{c_model loop: G elements/s} from c_model's table lines."""
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[:1] == ["model"]:
+            if len(parts) != 3:
+                raise ValueError("c_model: bad line %r" % line)
+            out[parts[1]] = float(parts[2])
+    return out
+
+
+def run_model(level):
+    """The cost models at an instruction-set level: ({loop: G elements/s}, None), or ({}, why
+    not)."""
+    cc = os.environ.get("CC", "gcc")
+    if shutil.which(cc) is None:
+        return {}, "no C compiler (%s) to build bench/c_model.c" % cc
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "c_model")
+        build = subprocess.run([cc] + MODEL_COMMON + MODEL_FLAGS.get(level, [])
+                               + [C_MODEL, "-o", exe], capture_output=True, text=True)
+        if build.returncode:
+            return {}, "bench/c_model.c did not compile: %s" % build.stderr.strip()[-300:]
+        ran = subprocess.run([exe, "table"], capture_output=True, text=True)
+        if ran.returncode:
+            return {}, "bench/c_model.c table failed (exit %d)" % ran.returncode
+    return parse_model(ran.stdout), None
+
+
+def explain(row, speeds):
+    """(verdict, text) for a speedup row whose target is not met, from its cost models
+    (row.models, timed: speeds {loop: G elements/s}): "explained" where a model runs below the
+    speed the target needs (PyTorch's speed times the target: the plain formula, or the
+    kernel's formula at its bounds), "open" where the models reach it (then how close the
+    kernel comes), "no model"; None for a met row or one that is not against PyTorch."""
+    if row.met or row.models is None or row.kind != "speedup" or row.values is None:
+        return None
+    m = {v: speeds[loop] for v, loop in row.models.items() if loop in speeds}
+    if not m:
+        return ("no model", "")
+    need = row.target * row.elements / row.values[1]
+    ours = row.elements / row.values[0]
+    plain, formula = m.get("plain"), m.get("formula")
+    if plain is not None and plain < need:
+        return ("explained", "needs %.3g G/s; the plain formula models %.3g" % (need, plain))
+    if formula is not None and formula < need:
+        return ("explained", "needs %.3g G/s; the formula at its bounds models %.3g%s, the "
+                "kernel %.3g (%.0f %%)" % (need, formula,
+                                           " (plain %.3g)" % plain if plain is not None else "",
+                                           ours, 100 * ours / formula))
+    best = formula if formula is not None else plain
+    return ("open", "needs %.3g G/s; the %s models %.3g, the kernel %.3g (%.0f %%)" % (
+        need, "formula" if formula is not None else "plain formula", best, ours,
+        100 * ours / best))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--markdown", action="store_true", help="print a GitHub table")
@@ -357,6 +451,9 @@ def main(argv=None):
     ap.add_argument("--calls", type=int, default=20000, help="calls per timing of a 16-element row")
     ap.add_argument("--functions", default=None,
                     help="comma-separated catalogue rows: only their rows (default: all)")
+    ap.add_argument("--model", action="store_true",
+                    help="run bench/c_model.c's cost models (needs a C compiler) and explain "
+                         "the rows against PyTorch that are not met")
     args = ap.parse_args(argv)
     if args.functions:  # (this process only: the row generators read cat.ROWS)
         names = {n.strip() for n in args.functions.split(",") if n.strip()}
@@ -386,10 +483,22 @@ def main(argv=None):
     head = "fastact %s · level %s · %s · load average %s · PyTorch %s" % (
         fastact.__version__, cfg["isa"], _bench.cpu_model(), _bench.load_average(),
         torch.__version__ if torch is not None else "not installed")
+    models, why_not = {}, None
+    if args.model:
+        if args.size != MI:
+            why_not = "the models time 1 Mi elements (--size %d)" % args.size
+        else:
+            models, why_not = run_model(cfg["isa"])
+        for r in rows:
+            r.verdict = explain(r, models) if not why_not else None
     print(head + "\n")
+    if why_not:
+        print("(--model: %s)\n" % why_not)
+    with_model = args.model and not why_not
     if args.markdown:
-        print("| target | function | dtype | fastact | other | ratio | target | met |")
-        print("|---|---|---|---:|---:|---:|---:|---|")
+        print("| target | function | dtype | fastact | other | ratio | target | met |"
+              + (" cost model |" if with_model else ""))
+        print("|---|---|---|---:|---:|---:|---:|---|" + ("---|" if with_model else ""))
     for r in rows:
         mine, theirs = r.values
         unit = "ns" if r.kind == "time" else "ms"
@@ -398,13 +507,23 @@ def main(argv=None):
                  "%.4g %s" % (theirs * scale, unit), "%.2f" % r.ratio,
                  ("<= %.2f" if r.kind == "time" else ">= %.2f") % r.target,
                  "yes" if r.met else "no")
+        if with_model:
+            cells += (": ".join(t for t in r.verdict if t) if r.verdict else "",)
         if args.markdown:
             print("| " + " | ".join(cells) + " |")
         else:
-            print("%-48s %-40s %-8s %10s %10s %6s %7s %s" % cells)
+            print(("%-48s %-40s %-8s %10s %10s %6s %7s %-3s" + (" %s" if with_model else ""))
+                  % cells)
     issue = [r for r in rows if r.issue]
     own = [r for r in rows if not r.issue]
     print("\n%d of %d targets met" % (sum(1 for r in issue if r.met), len(issue)))
+    if with_model:
+        verdicts = [r.verdict[0] for r in issue if r.verdict]
+        print("of the rest, against PyTorch: %d explained by a cost model, %d open, %d without "
+              "a model; %d other rows not met (no cost model: copies, threads, overhead, gates)"
+              % (verdicts.count("explained"), verdicts.count("open"),
+                 verdicts.count("no model"),
+                 sum(1 for r in issue if r.met is False and not r.verdict)))
     if own:
         print("(and %d of %d in-place rows, not issue targets)" % (
             sum(1 for r in own if r.met), len(own)))
@@ -413,7 +532,7 @@ def main(argv=None):
             json.dump({"header": head, "rows": [
                 {"group": r.group, "what": r.what, "dtype": r.dtype, "values": r.values,
                  "ratio": r.ratio, "target": r.target, "kind": r.kind, "met": r.met,
-                 "issue_target": r.issue}
+                 "issue_target": r.issue, "cost_model": r.verdict}
                 for r in rows]}, f, indent=1)
     return 0
 

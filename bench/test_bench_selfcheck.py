@@ -47,7 +47,7 @@ def test_bench_data_names_rows_competitors_and_passes():
     a key of one choice: each choice's data checked on its own)."""
     from fastact import _catalogue as cat
 
-    kinds = B.DATA_COMPETITORS + ("torch_out", "target", "overhead", "mpmath")
+    kinds = B.DATA_COMPETITORS + ("torch_out", "target", "overhead", "mpmath", "model")
     for r in cat.ROWS:
         for key in r.bench:
             assert len(key) == 2 or (r.choice_param and key[2] in r.choice_param.choices), (
@@ -61,6 +61,11 @@ def test_bench_data_names_rows_competitors_and_passes():
             assert what in kinds and pass_ in B.row_passes(row), (row, key)
             if what == "target":
                 assert len(value) == 2 and not B.memory_bound(row, pass_), (row, key)
+            elif what == "model":
+                assert len(value) == 2 and not B.memory_bound(row, pass_), (row, key)
+                assert all(v is None or (v and set(v) <= {"plain", "formula"}
+                                         and all(isinstance(n, str) for n in v.values()))
+                           for v in value), (row, key)
             else:
                 assert isinstance(value[1], str) and value[0] is None or isinstance(
                     value[0], str), (row, key)

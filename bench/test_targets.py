@@ -10,9 +10,10 @@ import targets  # noqa: E402  (bench/targets.py)
 def test_targets_table_and_json(tmp_path, capsys):
     path = tmp_path / "t.json"
     assert targets.main(["--no-threads", "--target-ms", "0.2", "--size", "4096", "--calls", "50",
-                         "--markdown", "--json", str(path)]) == 0
+                         "--markdown", "--json", str(path), "--model"]) == 0
     out = capsys.readouterr().out
     assert "| target | function | dtype |" in out and "targets met" in out
+    assert "(--model: the models time 1 Mi elements (--size 4096))" in out
     rows = json.loads(path.read_text())["rows"]
     groups = {r["group"] for r in rows}
     assert any(g.startswith("memory-bound") for g in groups)
@@ -22,3 +23,50 @@ def test_targets_table_and_json(tmp_path, capsys):
     inplace = sum(1 + targets.has_pass(r, "backward(x)") for r in targets.elementwise("exp"))
     assert sum(1 for r in rows if not r["issue_target"]) == 2 * inplace
     assert all(r["ratio"] > 0 and r["met"] in (True, False) for r in rows)
+
+
+def test_cost_models_name_loops_that_exist():
+    """bench/c_model.c's table compiles at the active level, and every loop the catalogue's
+    ("model", pass) entries name is in it with a positive speed (a renamed loop would
+    otherwise lose its rows' models silently); the entries are of passes timed against
+    PyTorch, variants "plain" and "formula"."""
+    speeds, why_not = targets.run_model(targets.fastact.config()["isa"])
+    assert why_not is None, why_not
+    assert all(v > 0 for v in speeds.values()) and len(speeds) >= 30
+    named = 0
+    for row in [b for r in targets.cat.ROWS for b in r.bench_rows()]:
+        for pass_ in targets._bench.PASSES:
+            for dt in ("float32", "float64"):
+                models = targets.cost_models(row, pass_, dt)
+                if models:
+                    assert targets.vs_torch(row, pass_), (row.name, pass_)
+                    assert set(models) <= {"plain", "formula"}, (row.name, pass_, models)
+                    for loop in models.values():
+                        assert loop in speeds, (row.name, pass_, dt, loop)
+                        named += 1
+    assert named >= 40
+
+
+def test_explain_verdicts():
+    """explain(): a target not met is explained where a model runs below the speed it needs,
+    open where the models reach it; met rows, rows not against PyTorch and rows whose loops
+    were not timed get none or "no model"."""
+    def row(ours_ns, theirs_ns, target, models=None):
+        r = targets.Row("g", "w", "float32", None, None, target)
+        r.values, r.ratio = (ours_ns, theirs_ns), theirs_ns / ours_ns
+        r.models, r.elements = {"plain": "p", "formula": "f"} if models is None else models, 1000
+        return r
+    # PyTorch 1 G/s (1000 elements in 1000 ns), target 2x: needs 2 G/s; we run 0.5 G/s
+    slow = row(2000.0, 1000.0, 2.0)
+    assert targets.explain(slow, {})[0] == "no model"
+    assert targets.explain(row(2000.0, 1000.0, 2.0, {}), {"p": 1.0})[0] == "no model"
+    assert targets.explain(slow, {"p": 1.5})[0] == "explained"
+    assert targets.explain(slow, {"p": 3.0, "f": 1.0})[0] == "explained"
+    verdict, text = targets.explain(slow, {"p": 3.0, "f": 2.5})
+    assert verdict == "open" and "(20 %)" in text  # (0.5 of the formula's 2.5)
+    assert targets.explain(slow, {"p": 2.5})[0] == "open"
+    assert targets.explain(row(400.0, 1000.0, 2.0), {"p": 1.0}) is None  # met
+    no_torch = row(2000.0, 1000.0, 2.0)
+    no_torch.models = None
+    assert targets.explain(no_torch, {"p": 1.0}) is None
+    assert targets.parse_model("x\nmodel l_a 1.5\nmodel l_b 0.5\n") == {"l_a": 1.5, "l_b": 0.5}

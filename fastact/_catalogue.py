@@ -387,6 +387,11 @@ Keys and values
     memory-bound ones are held to np.copyto / np.multiply instead. Which passes of a row get a
     row against PyTorch follows from the table (an 'exp' row's pass that is not memory-bound,
     with a PyTorch entry); without a number here its target is 1.
+("model", pass): (float32 models, float64 models)
+    the cost models of the pass in bench/c_model.c (``bench/targets.py --model``), each None or
+    {"plain": loop, "formula": loop}: the names of c_model's loops that model the plain formula
+    (without the compensation the accuracy bounds need) and the kernel's formula. Only for
+    passes with a row against PyTorch (bench/targets.py), as "target".
 ("overhead", pass): (label, expression)
     bench/targets.py's 16-element rows: the NumPy call (in place, evaluated by timeit with x, g,
     y2 and np) whose call time fastact's in-place call of that pass must not exceed (a row
@@ -615,6 +620,7 @@ ROWS = (
         cls="Softsign", torch="F.softsign(x)", bounds=SMOOTH_BOUNDS, cost="arith",
         wide=("backward_y",),
         bench={
+            ("model", "forward"): ({"plain": "l_softsign32"}, {"plain": "l_softsign64"}),
             ("numpy", "forward"): (
                 "x / (1 + np.abs(x)), ufuncs into o",
                 "(np.abs(x, out=o), np.add(o, 1, out=o), np.divide(x, o, out=o))[-1]"),
@@ -685,6 +691,8 @@ ROWS = (
         cls="ELU", torch="F.elu(x, alpha=alpha)",
         bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_elu32"}, {"plain": "l_elu64"}),
+            ("model", "backward(x)"): ({"plain": "l_elub32"}, {"plain": "l_elub64"}),
             ("numexpr", "forward"): (None, "where(x > 0, x, expm1(x))"),
             ("numexpr", "derivative"): (None, "where(x > 0, 1, exp(x))"),
             ("numexpr", "backward(y)"): (None, "where(y > 0, g, g * (y + 1))"),
@@ -712,6 +720,8 @@ ROWS = (
         cost="exp", tail=("derivative", "backward_x"),
         cls="SELU", gain=0.75, torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_elu32"}, {"plain": "l_elu64"}),
+            ("model", "backward(x)"): ({"plain": "l_elub32"}, {"plain": "l_elub64"}),
             ("constants", None): _SELU,
             ("numexpr", "forward"): (None, "scale * where(x > 0, x, alpha * expm1(x))"),
             ("torch", "forward"): ("F.selu(x)", "F.selu(tx)"),
@@ -741,6 +751,8 @@ ROWS = (
         cls="Sigmoid", gain=1.0, torch="torch.sigmoid(x)",
         bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_sig32"},
+                                   {"plain": "l_sigp64", "formula": "l_sig64"}),
             ("numpy", "forward"): (
                 "1 / (1 + np.exp(-x)), ufuncs into o",
                 "(np.negative(x, out=o), np.exp(o, out=o), np.add(o, 1, out=o),"
@@ -767,6 +779,7 @@ ROWS = (
         cost="exp", tail=("derivative", "backward_x"),
         cls="Tanh", gain=5.0 / 3.0, torch="torch.tanh(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_tanh_div32"}, {"plain": "l_tanh64"}),
             ("numpy", "forward"): (None, "np.tanh(x, out=o)"),
             ("numpy", "derivative"): (
                 "1 - np.tanh(x)**2, ufuncs into o",
@@ -800,6 +813,12 @@ ROWS = (
         cost="exp", tail=("forward", "derivative", "backward_x"),
         cls="GELU", torch="F.gelu(x, approximate=approximate)", bounds=SMOOTH_BOUNDS, gain=None,
         bench={
+            ("model", "forward", "none"): (
+                {"plain": "l_gelu_floor32", "formula": "l_gelu_f32"}, None),
+            ("model", "backward(x)", "none"): ({"plain": "l_gelu_floor32"}, None),
+            ("model", "forward", "tanh"): ({"plain": "l_gt32"}, {"plain": "l_gt64"}),
+            ("model", "backward(x)", "tanh"): (
+                {"plain": "l_gtd32", "formula": "l_gtdc32"}, {"plain": "l_gtd64"}),
             # (NumPy has no erf: the reference formula is NumPy's competitor)
             ("torch", "forward"): ("F.gelu(x, approximate=approximate)",
                                    "F.gelu(tx, approximate=approximate)"),
@@ -836,6 +855,10 @@ ROWS = (
         cost="exp", tail=("forward", "derivative", "backward_x"), aliases=("swish",),
         cls="SiLU", torch="F.silu(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_silu_plain32", "formula": "l_silu_fastact32"},
+                                   {"plain": "l_silu_plain64"}),
+            ("model", "backward(x)"): ({"plain": "l_silub_plain32", "formula": "l_silub_fastact32"},
+                                       {"plain": "l_silub_plain64"}),
             ("numpy", "forward"): (
                 "x / (1 + np.exp(-x)), ufuncs into o",
                 "(np.negative(x, out=o), np.exp(o, out=o), np.add(o, 1, out=o),"
@@ -868,6 +891,9 @@ ROWS = (
         cls="Softplus", torch="F.softplus(x, beta=beta, threshold=threshold)",
         bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_sp32"}, {"plain": "l_sp64"}),
+            ("model", "backward(x)"): ({"plain": "l_spb_plain32", "formula": "l_spb_fastact32"},
+                                       {"plain": "l_spb_plain64"}),
             ("numpy", "forward"): (
                 "np.logaddexp(0, x) (threshold ignored)", "np.logaddexp(0, x, out=o)"),
             ("torch", "forward"): ("F.softplus(x)", "F.softplus(tx)"),
@@ -892,6 +918,7 @@ ROWS = (
         cost="exp", tail=("forward", "derivative", "backward_x"), aliases=("log_sigmoid",),
         cls="LogSigmoid", torch="F.logsigmoid(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_sp32"}, {"plain": "l_sp64"}),
             ("numpy", "forward"): (
                 "-np.logaddexp(0, -x), ufuncs into o",
                 "(np.negative(x, out=o), np.logaddexp(0, o, out=o), np.negative(o, out=o))[-1]"),
@@ -908,6 +935,8 @@ ROWS = (
         cost="exp", tail=("forward", "derivative", "backward_x"),
         cls="Mish", torch="F.mish(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_mish32"}, {"plain": "l_mish64"}),
+            ("model", "backward(x)"): ({"plain": "l_mishd32"}, {"plain": "l_mishd64"}),
             ("numpy", "forward"): (
                 "x * np.tanh(np.logaddexp(0, x)), ufuncs into o",
                 "(np.logaddexp(0, x, out=o), np.tanh(o, out=o), np.multiply(o, x, out=o))[-1]"),
@@ -934,6 +963,8 @@ ROWS = (
         same_as=("elu", {"alpha": 1.0}),
         cls="CELU", torch="F.celu(x, alpha=alpha)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_elu32"}, {"plain": "l_elu64"}),
+            ("model", "backward(x)"): ({"plain": "l_elub32"}, {"plain": "l_elub64"}),
             ("numexpr", "forward"): (None, "where(x > 0, x, alpha * expm1(x / alpha))"),
             ("torch", "forward"): ("F.celu(x)", "F.celu(tx)"),
             ("torch", "backward(x)"): ("aten.elu_backward(g, 1, 1, 1, False, x)",
@@ -950,6 +981,7 @@ ROWS = (
         passes=("forward", "derivative", "backward_x"),
         cost="exp", cls="Tanhshrink", torch="F.tanhshrink(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "forward"): ({"plain": "l_tsh32"}, {"plain": "l_tsh64"}),
             ("numpy", "forward"): ("x - np.tanh(x), ufuncs into o",
                                    "(np.tanh(x, out=o), np.subtract(x, o, out=o))[-1]"),
             ("numexpr", "forward"): (None, "x - tanh(x)"),
@@ -977,6 +1009,7 @@ ROWS = (
         derivative="vector-Jacobian product y * (grad - sum(grad * y))",
         cls="Softmax", torch="F.softmax(x, dim=axis)", cost="exp",
         bench={
+            ("model", "forward"): ({"formula": "softmax_rows"}, None),
             ("numpy", "forward"): (
                 "e = np.exp(x - x.max(axis)); e / e.sum(axis), into o",
                 "(np.subtract(x, x.max(axis=axis, keepdims=True), out=o), np.exp(o, out=o),"
