@@ -832,7 +832,10 @@ def sparsemax(x, *, axis=-1):
     x = _arr(x)
     if x.size == 0:
         return x.copy()
-    return np.maximum(x - _sparsemax_tau(x, axis), 0)
+    # shift-invariant: z = x - max(x) keeps the threshold's absolute accuracy for large x
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = x - np.max(x, axis=axis, keepdims=True)
+    return np.maximum(z - _sparsemax_tau(z, axis), 0)
 
 
 def sparsemax_backward(grad, *, y, axis=-1):

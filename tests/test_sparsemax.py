@@ -96,6 +96,29 @@ def test_special_values(dtype):
     assert b[0] == 0 and np.isnan(b[1]) and b[2] == 0
 
 
+@DT
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_large_values_keep_the_threshold_exact(dtype, axis):
+    """Sparsemax is shift-invariant: rows of large equal values (up to the dtype's max) give
+    1/n each, and a large row shifted by its max gives the bits of the shifted row where the
+    shift is exact. float64 once summed the values themselves: a row of 1.02e33 gave 1.4e17
+    each, one of 1.06e15 rows summing to 1.375, one of 3e38 zeros (found by a user-level
+    audit); float32 data is summed in double, where it was already right."""
+    big = [1e8, 1e12, 1063133331608875.8, 1.0222492625773207e33, 3e38,
+           float(np.finfo(dtype).max)]
+    rows = np.array([[b] * 3 for b in big if b <= np.finfo(dtype).max], dtype)
+    x = rows if axis == -1 else np.ascontiguousarray(rows.T)
+    y = fastact.sparsemax(x, axis=axis)
+    np.testing.assert_array_equal(y, np.full(x.shape, dtype.type(1) / 3))
+    np.testing.assert_allclose(reference.sparsemax(x, axis=axis), y, rtol=np.finfo(dtype).eps)
+    # a spread row at 2^40: its support and values as the same row at 0 (the shift is exact)
+    base = np.array([0.0, -0.25, -0.5, -2.0, 0.125], dtype)
+    far = base + dtype.type(2.0 ** 40 if dtype == np.float64 else 2.0 ** 20)
+    want = fastact.sparsemax(base)
+    np.testing.assert_allclose(fastact.sparsemax(far), want, rtol=0, atol=4 * np.finfo(dtype).eps)
+    assert ((fastact.sparsemax(far) > 0) == (want > 0)).all()
+
+
 def _michelot_passes(z):
     """The support-shrinking passes of Michelot's iteration from max - 1 (as the kernel runs
     it, in double)."""
