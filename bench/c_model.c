@@ -62,13 +62,13 @@ static inline double em64(double r) {
     q = D(q, r, 0.16666666666666676508); q = D(q, r, 0.50000000000000000085);
     return D(r * r, q, r);
 }
-static inline double exp_f64(double x) {
-    double y = bd(db(x) | 0x8000000000000000ull);
+static inline double exp_any_f64(double y) {
     double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
     int64_t k = (int64_t)(db(t) - db(6755399441055744.0));
     double r = D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
     return (1.0 + em64(r)) * bd((uint64_t)(k + 1023) << 52);
 }
+static inline double exp_f64(double x) { return exp_any_f64(bd(db(x) | 0x8000000000000000ull)); }  /* exp(-|x|) */
 static inline double div_f64(double x) { return 1.0 / x; }
 static inline double sigmoid_f64(double x) {  /* with the float64 kernel's quotient correction */
     double e = exp_f64(x), d = 1.0 + e, n = x >= 0.0 ? 1.0 : e;
@@ -409,12 +409,6 @@ static inline double silu_plain_f64(double x) { return x * sigmoid_plain_f64(x);
 static inline double silu_b_plain_f64(double g, double x) { double s = sigmoid_plain_f64(x); return g * (s * (1.0 + x * (1.0 - s))); }
 static inline double spb_plain_f64(double g, double x) { return g * sigmoid_plain_f64(x); }
 static inline float exp_any_f32(float x) { int32_t k; float p = exp32(x, &k); return p * pow2_32(k); }
-static inline double exp_any_f64(double y) {
-    double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
-    int64_t k = (int64_t)(db(t) - db(6755399441055744.0));
-    double r = D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
-    return (1.0 + em64(r)) * bd((uint64_t)(k + 1023) << 52);
-}
 static inline float mish_plain_f32(float x) {
     float xc = x < -87.f ? -87.f : (x > 20.f ? 20.f : x), e = exp_any_f32(xc), n = e * (e + 2.f);
     return x > 20.f ? x : x * (n / (n + 2.f));
