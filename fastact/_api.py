@@ -150,8 +150,11 @@ def prepare(named, out, extra=()):
     and out is the validated or allocated
     output of the compute dtype.
     """
-    given = list(named) + list(extra)
-    typed = [(n, a.dtype) for n, a in given if isinstance(a, (np.ndarray, np.generic))]
+    # (an extra scalar that is a Python float, np.float64 among them, adopts the data's dtype
+    # as a Python float does: prelu's weight=np.float64(0.25) on float32 data)
+    typed = [(n, a.dtype) for n, a in named if isinstance(a, (np.ndarray, np.generic))]
+    typed += [(n, a.dtype) for n, a in extra if isinstance(a, np.ndarray)
+              or (isinstance(a, np.generic) and not isinstance(a, float))]
     named = [(n, _numbers(n, a)) for n, a in named]
     for n, a in extra:
         _numbers(n, a)

@@ -343,8 +343,10 @@ def _alpha_calls(name):
 
 
 @pytest.mark.parametrize("name", ["leaky_relu", "elu"])
-@pytest.mark.parametrize("alpha", [float("nan"), float("inf"), -float("inf"), np.float64("nan")])
+@pytest.mark.parametrize("alpha", [float("nan"), float("inf"), -float("inf"), np.float64("nan"),
+                                   10 ** 400, -(10 ** 400)])
 def test_alpha_not_finite(name, alpha):
+    """(An int beyond the float64 range is a real number too large, as inf: once a TypeError.)"""
     for fn, args, kwargs in _alpha_calls(name):
         expect_failure(ValueError, words("alpha"), fn, *args, alpha=alpha, **kwargs)
 

@@ -133,6 +133,14 @@ def test_zero_d_and_scalar_results(dtype):
     assert gw.shape == () and gw == -6.0 and gw.dtype == dtype
     gx, gw = fastact.prelu_backward(np.array(3.0, dtype=dtype), x, np.array([0.25], dtype))
     assert gw.shape == (1,) and gw[0] == -6.0
+    # a NumPy float64 scalar weight is a Python float (a subclass): it adopts the data's dtype
+    # (it once raised TypeError on float32 data); other NumPy scalars keep their dtype's rule
+    for call in (fastact.prelu, fastact.prelu_derivative):
+        assert call(x, np.float64(0.25)) == call(x, 0.25) and call(x, np.float64(0.25)).dtype == dtype
+    gx, gw = fastact.prelu_backward(np.array(3.0, dtype=dtype), x, np.float64(0.25))
+    assert gx == 0.75 and gw == -6.0 and gw.dtype == dtype
+    with pytest.raises(TypeError, match="weight has dtype float16"):
+        fastact.prelu(x, np.float16(0.25))
 
 
 @DT
