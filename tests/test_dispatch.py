@@ -434,6 +434,33 @@ def test_stores_follow_the_threads_that_run_the_call(dtype, restore_isa, restore
         _dispatch.pool_back_off(-1)
 
 
+def test_calls_the_pool_cannot_help_run_as_on_one_thread(restore_threads, request):
+    """While the pool backs off, a two-thread softmax (units), PReLU forward and elementwise
+    call runs on the calling thread alone, in its one-thread form (no helper takes a chunk),
+    with the bits of the call on one thread; PReLU's backward pass (per-chunk partial sums of
+    the weight gradient) keeps its chunks."""
+    request.addfinalizer(lambda: _dispatch.pool_back_off(0))
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2048, 1024))
+    g = rng.standard_normal(x.shape)
+    w = np.linspace(0.1, 0.3, x.shape[1])
+    calls = [lambda: fastact.softmax(x, axis=-1), lambda: fastact.softmax(x, axis=0),
+             lambda: fastact.prelu(x, w, axis=1), lambda: fastact.sigmoid(x),
+             lambda: fastact.prelu_backward(g, x, w, axis=1)]
+    for call in calls:
+        fastact.set_num_threads(1)
+        want = call()
+        fastact.set_num_threads(2)
+        _dispatch.pool_back_off(60)
+        helped = _dispatch.pool_stats()[1]
+        got = call()
+        assert _dispatch.pool_stats()[1] == helped
+        for a, b in zip(want if isinstance(want, tuple) else (want,),
+                        got if isinstance(got, tuple) else (got,)):
+            assert _bits(a) == _bits(b)
+        _dispatch.pool_back_off(0)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_narrow_copies_give_the_same_bits(level, dtype, restore_isa, restore_threads):
