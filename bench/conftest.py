@@ -129,6 +129,7 @@ FAMILIES = {
     "elementwise_case": "elementwise",
     "prelu_case": "per_channel",
     "softmax_case": "axis",
+    "gate_case": "gate",
 }
 
 

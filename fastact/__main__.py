@@ -181,13 +181,14 @@ def _layouts():
     """The layouts of the header, keyed by the first row of each kind (the catalogue's)."""
     first = {}
     for row in cat.ROWS:
-        if row.kind != "gate":  # (not benchmarked by fastact bench: bench/targets.py)
-            first.setdefault(row.kind, row.name)
+        first.setdefault(row.kind + ("_halves" if row.halves else ""), row.name)
     text = {
         "elementwise": "1-D arrays of `size` elements",
         "per_channel": "(size/1024, %d, %d), %d per-channel slopes on axis 1" % (
             B.CHANNELS, B.ROW // B.CHANNELS, B.CHANNELS),
         "axis": "(size/1024, 1024) along axis -1; %s[axis=0]: (1024, size/1024) along axis 0",
+        "gate": "value = grad, gate = x: 1-D arrays of `size` elements",
+        "gate_halves": "x (size/1024, 1024), halved along axis -1",
     }
     layouts = {"elementwise": text["elementwise"]}
     for kind, name in first.items():
@@ -199,7 +200,7 @@ def _layouts():
 
 def _shaped_functions():
     """The functions that need the 2-D / 3-D layouts, as text: 'a, b and c'."""
-    names = [r.name for r in cat.ROWS if r.kind in ("per_channel", "axis")]
+    names = [r.name for r in cat.ROWS if B.needs_layout(r)]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
@@ -223,7 +224,7 @@ def run(settings, progress_stream=sys.stderr, show_progress=True):
             # the 'per_channel' and 'axis' rows need a 3-D / 2-D layout of n elements (see
             # fastact._bench)
             rows = [c for c in settings["cases"]
-                    if c.row.kind == "elementwise" or B.layout_ok(n)]
+                    if not B.needs_layout(c.row) or B.layout_ok(n)]
             for dtype in settings["dtypes"]:
                 blocks.append((n, dtype, rows))
         progress = _Progress(sum(len(r) for _, _, r in blocks), progress_stream, show_progress)

@@ -38,10 +38,15 @@ def _unsupported(name, dtype):
     )
 
 
+def native(dtype):
+    """dtype in the machine's byte order (big-endian float32 data is float32 to compute with:
+    it is converted, as NumPy converts it)."""
+    return dtype.newbyteorder("=") if dtype.kind == "f" and not dtype.isnative else dtype
+
+
 def _compute_dtype(name, dtype):
     """(compute dtype, result dtype) for an input dtype, following NumPy's casting."""
-    if dtype.kind == "f" and not dtype.isnative:  # big-endian data on a little-endian machine
-        dtype = dtype.newbyteorder("=")
+    dtype = native(dtype)
     if dtype in _NATIVE:
         return dtype, dtype
     if dtype.kind in "biu":
@@ -66,6 +71,11 @@ def _check_out(out, shape, dtype):
     if not isinstance(out, np.ndarray):
         raise TypeError("out: expected a numpy.ndarray, got %s" % type(out).__name__)
     if out.dtype != dtype:  # only reached when out's dtype is not float32/float64
+        if native(out.dtype) == dtype:
+            raise TypeError(
+                "out: dtype %s is %s in the other byte order; fastact writes results in the "
+                "machine's byte order: pass a %s array (and copy the result into this one)"
+                % (out.dtype.str, dtype.name, dtype.name))
         raise _unsupported("out", out.dtype)
     if out.shape != shape:
         raise ValueError(
@@ -130,6 +140,15 @@ def _numbers(name, a):
         except Exception as exc:  # ragged lists, objects whose __array__ fails...
             raise TypeError("%s: expected a number or an array-like of numbers (%s: %s)"
                             % (name, type(exc).__name__, exc)) from None
+    if arr.dtype == object and not isinstance(a, np.ndarray) and arr.size and all(
+            isinstance(v, (numbers.Integral, float)) for v in arr.flat):
+        # Python ints beyond int64 (NumPy keeps them as objects): integers are computed in
+        # float64, so these are too; beyond the float64 range is a ValueError
+        try:
+            return np.array([float(v) for v in arr.flat], dtype=F64).reshape(arr.shape)
+        except OverflowError:
+            raise ValueError("%s: an integer beyond the float64 range (about 1.8e308); "
+                             "integers are computed in float64" % name) from None
     if arr.dtype.kind not in "biuf":
         if isinstance(a, (np.ndarray, np.generic)):
             raise _unsupported(name, arr.dtype)
@@ -165,7 +184,7 @@ def prepare(named, out, extra=()):
         _numbers("out", out)
         typed.append(("out", out.dtype))
     for n, d in typed[1:]:
-        if d != typed[0][1]:
+        if native(d) != native(typed[0][1]):
             raise TypeError(
                 "%s has dtype %s but %s has dtype %s; all arrays of one call must share one "
                 "dtype (float32 or float64)" % (typed[0][0], typed[0][1], n, d)

@@ -45,13 +45,11 @@ CATALOGUE_PASS = dict(zip(PASSES, cat.PASSES))
 KIND_PASSES = {  # the passes of the rows whose kind has no catalogue passes
     "per_channel": ("forward", "derivative", "backward(x)"),
     "axis": ("forward", "backward(y)"),
-    "gate": (),  # (gated, glu: their speed rows are bench/targets.py's gate_rows)
+    "gate": ("forward", "backward(x)"),
 }
 AXES = (-1, 0)  # the axes an 'axis' row is benchmarked along
 ELEMENTWISE = tuple(r.name for r in cat.ROWS if r.kind == "elementwise")
-# (the gate rows, gated and glu, take two inputs or halves: their speed rows are in
-# bench/targets.py, not in these cases)
-FUNCTIONS = tuple(r.name for r in cat.ROWS if r.kind != "gate")
+FUNCTIONS = tuple(r.name for r in cat.ROWS)
 DTYPES = ("float32", "float64")
 SIZES = {"1Ki": 1 << 10, "64Ki": 1 << 16, "1Mi": 1 << 20, "16Mi": 1 << 24}
 DEFAULT_SIZES = (1 << 10, 1 << 16, 1 << 20)
@@ -155,6 +153,12 @@ def parse_size(text):
     return n
 
 
+def needs_layout(row):
+    """The row's cases are shaped (per-channel, along an axis, glu's halves): they run only
+    at the sizes layout_ok accepts."""
+    return row.kind in ("per_channel", "axis") or row.halves
+
+
 def layout_ok(n):
     """The 'per_channel' and 'axis' layouts need n = k * 1024, or 16 <= n <= 1024 with
     n % 16 == 0."""
@@ -167,9 +171,7 @@ def cases(functions=None, passes=None):
     and pass names ('backward' selects both backward(x) and backward(y))."""
     out = []
     for row in cat.ROWS:
-        if row.kind == "gate":
-            continue
-        axes = AXES if row.kind == "axis" else (None,)
+        axes = AXES if row.kind == "axis" else (-1,) if row.halves else (None,)
         out += [Case(row.name, p, a, b.choice) for b in row.bench_rows() for a in axes
                 for p in row_passes(row)]
     if functions is not None:
@@ -223,6 +225,7 @@ class Inputs:
         self.x = (4 * rng.standard_normal(n)).astype(self.dtype)
         self.g = rng.standard_normal(n).astype(self.dtype)
         self.o = np.empty(n, self.dtype)  # the preallocated output every out= call writes to
+        self._o2 = None
         self._y = {}
         self._t = {}
         block = ROW if n % ROW == 0 else n
@@ -232,13 +235,26 @@ class Inputs:
             self.weight = np.linspace(0.05, 0.3, CHANNELS).astype(self.dtype)
             self.axis_shape = {-1: (n // block, block), 0: (block, n // block)}
 
+    @property
+    def o2(self):
+        """A second output (gated_backward's grad_gate), allocated when first needed."""
+        if self._o2 is None:
+            self._o2 = np.empty(self.n, self.dtype)
+        return self._o2
+
     def shaped(self, case, a):
         kind = case.row.kind
         if kind == "per_channel":
             return a.reshape(self.channel_shape)
-        if kind == "axis":
+        if kind == "axis" or case.row.halves:
             return a.reshape(self.axis_shape[case.axis])
         return a
+
+    def halved(self, case, a):
+        """The first half of a's memory in the shape of a glu output (x's layout, its axis
+        halved)."""
+        rows, length = self.axis_shape[case.axis]
+        return a[:self.n // 2].reshape(rows, length // 2)
 
     def y(self, case):
         """The forward output for case's function (reference formula), in case's layout."""
@@ -264,7 +280,7 @@ class Inputs:
 
 
 # --- the namespace and expressions of the benchmark data ---------------------------------------
-TENSORS = {"x": "tx", "g": "tg", "y": "ty", "o": "to", "w": "tw"}
+TENSORS = {"x": "tx", "g": "tg", "y": "ty", "o": "to", "w": "tw", "o2": "to2"}
 
 
 def make_namespace(row, dtype, arrays, competitor, axis=None, tensor=None):
@@ -356,6 +372,8 @@ def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
     name = row.name if p == "forward" else "%s_%s" % (row.name, p.split("(")[0])
     assert name in row.public_names(), (name, row)
     args = (["g"] if p.startswith("backward") else []) + ([] if p == "backward(y)" else ["x"])
+    if row.kind == "gate" and not row.halves:  # gated(value, gate): value = g, gate = x
+        args.insert(0, "g")
     if row.kind == "per_channel":
         args.append("w")
     if p == "backward(y)":
@@ -363,9 +381,11 @@ def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
     kw = dict(row.required_params())  # (a required parameter at its first sample)
     if case.axis is not None:
         kw["axis"] = case.axis
+    two = "o2" in arrays  # (gated_backward: out=(grad_value, grad_gate))
     if out:
-        kw["out"] = arrays["o"]
-    shown = args + ["%s=%s" % (k, "o" if k == "out" else repr(v) if isinstance(v, str) else v)
+        kw["out"] = (arrays["o"], arrays["o2"]) if two else arrays["o"]
+    shown = args + ["%s=%s" % (k, ("(o, o2)" if two else "o") if k == "out"
+                               else repr(v) if isinstance(v, str) else v)
                      for k, v in kw.items()]
     label = "%s.%s(%s)" % (prefix, name, ", ".join(shown))
     ns = dict(arrays, f=getattr(module, name), kw=kw)
@@ -374,7 +394,15 @@ def public_call(case, module, prefix, arrays, out=False, keyword_dict=False):
 
 
 def _arrays(case, inp):
+    row = case.row
+    if row.kind == "gate" and row.halves:  # glu: grad and the forward output are halves
+        arrays = {"x": inp.shaped(case, inp.x), "g": inp.halved(case, inp.g),
+                  "o": inp.halved(case, inp.o) if case.pass_ == "forward"
+                  else inp.shaped(case, inp.o)}
+        return arrays
     arrays = {k: inp.shaped(case, getattr(inp, k)) for k in ("x", "g", "o")}
+    if row.kind == "gate" and case.pass_ != "forward":
+        arrays["o2"] = inp.o2
     if case.pass_ == "backward(y)":
         arrays["y"] = inp.y(case)
     if case.row.kind == "per_channel":

@@ -494,7 +494,8 @@ ROWS = (
         backward_y="1 where min_val < y < max_val",
         params=(Param("min_val", -1.0, "the lower bound", samples=(-1.0, -2.5, 0.0, 0.5)),
                 Param("max_val", 1.0, "the upper bound", samples=(1.0, 0.25, 6.0, 1e30))),
-        rules=(Rule("min_val", "<", "max_val", "min_val: must be less than max_val (got "
+        # (min_val == max_val is PyTorch's too: a constant, derivative 0 everywhere)
+        rules=(Rule("min_val", "<=", "max_val", "min_val: must not exceed max_val (got "
                     "min_val=%(min_val)r, max_val=%(max_val)r)"),),
         own_backward=False, cls="Hardtanh",
         torch="F.hardtanh(x, min_val=min_val, max_val=max_val)", bounds=EXACT_BOUNDS,
@@ -1083,12 +1084,22 @@ ROWS = ROWS + (
         "value * act(gate) in one pass (act: `activation`, a parameter-free elementwise "
         "function; the bits of value * act(gate))",
         derivative="(grad * act(gate), grad * value * act'(gate)), one pass",
-        cls="Gated", torch="value * F.silu(gate)", cost="exp", activation="silu"),
+        cls="Gated", torch="value * F.silu(gate)", cost="exp", activation="silu",
+        bench={  # (value = g, gate = x: _bench's gate cases; targets: bench/targets.py)
+            ("torch", "forward"): ("g * F.silu(x)", "tg * F.silu(tx)"),
+            ("torch", "backward(x)"): ("(g * F.silu(x), aten.silu_backward(g * g, x))",
+                                       "(tg * F.silu(tx), A.silu_backward(tg * tg, tx))"),
+        }),
     Row("glu", "gate",
         "a * act(b), a and b the first and second halves of x along `axis` (odd length: "
         "ValueError)",
         derivative="[grad * act(b), grad * a * act'(b)] along `axis`",
-        cls="GLU", torch="F.glu(x, dim=axis)", cost="exp", activation="sigmoid", halves=True),
+        cls="GLU", torch="F.glu(x, dim=axis)", cost="exp", activation="sigmoid", halves=True,
+        bench={
+            ("torch", "forward"): ("F.glu(x, dim={axis})", "F.glu(tx, dim=axis)"),
+            ("torch", "backward(x)"): ("aten.glu_backward(g, x, {axis})",
+                                       "A.glu_backward(tg, tx, axis)"),
+        }),
 )
 
 BY_NAME = {r.name: r for r in ROWS}

@@ -153,15 +153,20 @@ def _check_own_out(out, shape, dtype, named, allow_alias):
             raise TypeError("out has dtype %s but the computation's dtype is %s; all arrays of "
                             "one call must share one dtype (float32 or float64)"
                             % (out.dtype, dtype))
-        raise _api._unsupported("out", out.dtype)
-    _api._check_out(out, shape, dtype)
+    _api._check_out(out, shape, dtype)  # (other dtypes: its message)
     _api._check_overlap(named, out, allow_alias=allow_alias)
+
+
+def _given(name, a):
+    """[(name, a)] for an ndarray the caller passed: out is checked against it too, not only
+    against its converted copy, so that a converted input is never overwritten through out."""
+    return [(name, a)] if isinstance(a, np.ndarray) else []
 
 
 def _typed_out_check(x, out):
     """An input array's float dtype must match out's (prepare's rule for out=)."""
     if out is not None and isinstance(out, np.ndarray) and isinstance(x, (np.ndarray, np.generic)):
-        if x.dtype != out.dtype and out.dtype.kind == "f":
+        if _api.native(x.dtype) != _api.native(out.dtype) and out.dtype.kind == "f":
             raise TypeError("x has dtype %s but out has dtype %s; all arrays of one call must "
                             "share one dtype (float32 or float64)" % (x.dtype, out.dtype))
 
@@ -195,7 +200,7 @@ def glu(x, *, axis=-1, activation="sigmoid", out=None):
     if out is None:
         out = np.empty(shape, dtype=xa.dtype, order=_order(xa))
     else:
-        _check_own_out(out, shape, xa.dtype, [("x", xa)], allow_alias=False)
+        _check_own_out(out, shape, xa.dtype, [("x", xa)] + _given("x", x), allow_alias=False)
     m = h * inner
     n = outer * m
     _dispatch.gate_kernel(act, None, xa, xa, out, None, max(m, 1), n, m, 0,
@@ -224,7 +229,7 @@ def glu_backward(grad, x, *, axis=-1, activation="sigmoid", out=None):
     _typed_out_check(x, out)
     (xa,), _, result = _api.prepare((("x", x),), None, extra=(("grad", grad),))
     if isinstance(grad, (np.ndarray, np.generic)) and isinstance(x, (np.ndarray, np.generic)) \
-            and grad.dtype != x.dtype:
+            and _api.native(grad.dtype) != _api.native(x.dtype):
         raise TypeError("grad has dtype %s but x has dtype %s; all arrays of one call must "
                         "share one dtype (float32 or float64)" % (grad.dtype, x.dtype))
     if out is not None and _order(out) != _order(xa) and xa.ndim > 1:
@@ -244,8 +249,8 @@ def glu_backward(grad, x, *, axis=-1, activation="sigmoid", out=None):
     if out is None:
         out = np.empty(xa.shape, dtype=xa.dtype, order=order)
     else:
-        _check_own_out(out, xa.shape, xa.dtype, [("x", xa)], allow_alias=True)
-        _api._check_overlap([("grad", g)], out, allow_alias=False)
+        _check_own_out(out, xa.shape, xa.dtype, [("x", xa)] + _given("x", x), allow_alias=True)
+        _api._check_overlap([("grad", g)] + _given("grad", grad), out, allow_alias=False)
     m = h * inner
     n = outer * m
     _dispatch.gate_kernel(act, g, xa, xa, out, out, max(m, 1), n, m, m,

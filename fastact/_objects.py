@@ -14,6 +14,24 @@ def _check_axis_type(axis):
     return int(axis)
 
 
+def _bind(obj, names, args, params):
+    """args and params of a class's constructor as {name: value} (names in order); the errors
+    name the function, as the elementwise classes' errors do."""
+    if len(args) > len(names):
+        raise TypeError("%s() takes at most %d positional arguments (%s) but %d were given"
+                        % (type(obj).__name__, len(names), ", ".join(names), len(args)))
+    for n, v in zip(names, args):
+        if n in params:
+            raise TypeError("%s() got multiple values for argument %r"
+                            % (type(obj).__name__, n))
+        params[n] = v
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise TypeError("%s: unexpected parameter %s; it takes %s"
+                        % (obj.name, ", ".join(unknown), ", ".join(names)))
+    return params
+
+
 class Activation:
     """Base class: `forward` (also `__call__`), `backward`, `name`, `params`, a readable repr."""
 
@@ -108,10 +126,14 @@ class _PerChannel(Activation):
 
     _forward = _derivative = _backward = None
 
-    def __init__(self, weight=0.25, axis=1):
-        if np.ndim(weight) > 1:
-            raise ValueError("weight: must be a scalar or 1-D, got shape %s" % (np.shape(weight),))
-        super().__init__(weight=weight, axis=_check_axis_type(axis))
+    def __init__(self, *args, **params):
+        params = _bind(self, ("weight", "axis"), args, params)
+        weight = params.get("weight", 0.25)
+        from . import _api
+        w = _api._numbers("weight", weight)  # (TypeError for what is not numbers, as a call)
+        if w.ndim > 1:
+            raise ValueError("weight: must be a scalar or 1-D, got shape %s" % (w.shape,))
+        super().__init__(weight=weight, axis=_check_axis_type(params.get("axis", 1)))
 
     @property
     def weight(self):
@@ -136,8 +158,9 @@ class _Normalized(Activation):
 
     _forward = _backward = None
 
-    def __init__(self, axis=-1):
-        super().__init__(axis=_check_axis_type(axis))
+    def __init__(self, *args, **params):
+        params = _bind(self, ("axis",), args, params)
+        super().__init__(axis=_check_axis_type(params.get("axis", -1)))
 
     def forward(self, x, *, out=None):
         return type(self)._forward(x, axis=self.params["axis"], out=out)
@@ -157,18 +180,7 @@ class _Gate(Activation):
 
     def __init__(self, *args, **params):
         names = ("axis", "activation") if self._halves else ("activation",)
-        if len(args) > len(names):
-            raise TypeError("%s() takes at most %d positional arguments (%s) but %d were given"
-                            % (type(self).__name__, len(names), ", ".join(names), len(args)))
-        for n, v in zip(names, args):
-            if n in params:
-                raise TypeError("%s() got multiple values for argument %r"
-                                % (type(self).__name__, n))
-            params[n] = v
-        unknown = sorted(set(params) - set(names))
-        if unknown:
-            raise TypeError("%s: unexpected parameter %s; it takes %s"
-                            % (self.name, ", ".join(unknown), ", ".join(names)))
+        params = _bind(self, names, args, params)
         from . import _gates
         act = params.get("activation", self._activation)
         values = {}
@@ -209,6 +221,20 @@ def _class(row):
     if row.kind == "gate":
         namespace["_halves"] = row.halves
         namespace["_activation"] = row.activation
+    # the constructor's signature, for inspect and help(): the base's rules, written once
+    defaults = {"per_channel": (("weight", 0.25), ("axis", 1)), "axis": (("axis", -1),),
+                "gate": ((("axis", -1),) if row.halves else ()) + (("activation", row.activation),)
+                }[row.kind]
+
+    def __init__(self, *args, **params):
+        base.__init__(self, *args, **params)
+
+    __init__.__qualname__ = row.cls + ".__init__"
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
+           for n, d in defaults])
+    namespace["__init__"] = __init__
     if len(fns) == 3:
         namespace["_derivative"] = staticmethod(fns[1])
     return type(row.cls, (base,), namespace)

@@ -129,7 +129,8 @@ def _to_dtype(fr, dtype):
 
 
 def _selu_backward_y_exact(grad, y, dtype):
-    """grad * (y > 0 ? scale : y + scale*alpha), exact rational arithmetic, rounded once."""
+    """grad * (y > 0 ? scale : y + scale*alpha), exact rational arithmetic, rounded once; 0 at
+    the saturated output y = selu(-inf) = -scale*alpha rounded."""
     g = np.asarray(grad)
     yy = np.asarray(y)
     out = np.empty(yy.shape, dtype=dtype)
@@ -142,7 +143,10 @@ def _selu_backward_y_exact(grad, y, dtype):
                     reference.selu_backward(np.longdouble(gv), y=np.longdouble(yv)), dtype
                 )
             continue
-        d = scale if yv > 0 else Fraction(yv) + SELU_SCALE_ALPHA_EXACT
+        if yv == float(_to_dtype(-SELU_SCALE_ALPHA_EXACT, dtype)):
+            d = 0  # selu(-inf), the saturated output: the limit (the kernel's convention)
+        else:
+            d = scale if yv > 0 else Fraction(yv) + SELU_SCALE_ALPHA_EXACT
         out[idx] = _to_dtype(Fraction(gv) * d, dtype)
     return out
 

@@ -51,6 +51,12 @@ EXACT = {
         ("by", 1.0, 0.0, {}), ("by", -1.0, 0.0, {}), ("by", 0.25, 1.0, {}),
         ("by", 6.0, 0.0, {"max_val": 6.0}), ("f", nan, nan, {}), ("d", nan, nan, {}),
         ("bx", nan, nan, {}),
+        # min_val == max_val (PyTorch accepts it): the constant, derivative 0 everywhere
+        ("f", -9.0, 0.5, {"min_val": 0.5, "max_val": 0.5}),
+        ("f", 9.0, 0.5, {"min_val": 0.5, "max_val": 0.5}),
+        ("d", 0.5, 0.0, {"min_val": 0.5, "max_val": 0.5}),
+        ("bx", 0.5, 0.0, {"min_val": 0.5, "max_val": 0.5}),
+        ("by", 0.5, 0.0, {"min_val": 0.5, "max_val": 0.5}),
     ],
     "hardsigmoid": [
         ("f", -inf, 0.0, {}), ("f", inf, 1.0, {}), ("f", -3.0, 0.0, {}), ("f", 3.0, 1.0, {}),
@@ -159,6 +165,7 @@ EXACT = {
         ("f", -inf, "-selu_scale_alpha", {}), ("f", inf, inf, {}), ("f", -0.0, -0.0, {}),
         ("d", -inf, 0.0, {}), ("d", inf, "selu_scale", {}), ("d", 0.0, "selu_scale_alpha", {}),
         ("bx", -inf, 0.0, {}), ("by", 1.0, "selu_scale", {}), ("f", nan, nan, {}),
+        ("by", "-selu_scale_alpha", 0.0, {}),  # the saturated output selu(-inf): the limit
     ],
     "sigmoid": [
         ("f", -inf, 0.0, {}), ("f", inf, 1.0, {}), ("f", 0.0, 0.5, {}), ("d", inf, 0.0, {}),

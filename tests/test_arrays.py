@@ -77,6 +77,22 @@ def test_zero_d_input_gives_zero_d_ndarray(name, pass_, dtype):
     assert_ulp(r, want, bound(name, pass_), {"x": x}, "%s %s 0-d" % (name, pass_))
 
 
+def test_python_ints_beyond_int64_compute_in_float64():
+    """NumPy keeps such ints as objects; as integers they are computed in float64, and an int
+    beyond the float64 range is a ValueError naming the argument."""
+    big = [2 ** 70, -3, 2 ** 64 + 1, 0.5]
+    as_float = np.array([float(v) for v in big])
+    _same = np.testing.assert_array_equal
+    _same(fastact.silu(big), fastact.silu(as_float))
+    _same(fastact.silu(2 ** 70), fastact.silu(as_float[:1])[0])
+    _same(fastact.silu_backward([1, 1, 1, 1], big),
+          fastact.silu_backward(np.ones(4), as_float))
+    with pytest.raises(ValueError, match="x: an integer beyond the float64 range"):
+        fastact.silu([10 ** 400])
+    with pytest.raises(TypeError, match="x: expected numbers"):
+        fastact.silu([2 ** 70, "a"])
+
+
 @pytest.mark.parametrize("src", [np.int8, np.int32, np.int64, np.uint8, np.uint16, np.bool_])
 @pytest.mark.parametrize("name,pass_", ALL_PASSES)
 def test_int_and_bool_arrays_compute_in_float64(name, pass_, src):

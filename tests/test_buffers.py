@@ -189,3 +189,26 @@ def test_allocated_results_keep_shape_dtype_and_order(ndim, order, dtype):
         want = np.empty_like(x)
         fn(x, out=want)
         assert y.tobytes(order="A") == want.tobytes(order="A")
+
+
+@pytest.mark.parametrize("dt", [">f4", ">f8"])
+def test_big_endian_mixes_with_native_of_the_same_type(dt):
+    """Other byte order is the same float type: it mixes with native arrays (converted, as
+    NumPy converts it); an out in the other byte order gets a message that says so."""
+    native = np.dtype(dt).newbyteorder("=")
+    x = np.array([-2.0, -0.5, 0.0, 1.5], dtype=dt)
+    xn = x.astype(native)
+    g = np.linspace(0.5, 2.0, 4).astype(native)
+    _same(fastact.silu_backward(g, x), fastact.silu_backward(g, xn))
+    _same(fastact.silu_backward(x, g), fastact.silu_backward(xn, g))
+    _same(fastact.gated(x, g), fastact.gated(xn, g))
+    _same(fastact.softmax_backward(g, y=x), fastact.softmax_backward(g, y=xn))
+    _same(fastact.glu_backward(g[:2], x), fastact.glu_backward(g[:2], xn))
+    _same(fastact.silu(x, out=np.empty(4, native)), fastact.silu(xn))
+    for call in (lambda: fastact.relu(x, out=x), lambda: fastact.relu(xn, out=x),
+                 lambda: fastact.glu(xn, out=x[:2])):
+        before = x.copy()
+        with pytest.raises(TypeError, match="out: dtype .* is %s in the other byte order"
+                           % native.name):
+            call()
+        _same(x, before)

@@ -176,8 +176,7 @@ def test_kernel_tables_of_every_level():
 
 
 def test_benchmark_and_accuracy_cover_the_rows():
-    # (the gate rows are timed by bench/targets.py's gate_rows instead)
-    assert {c.function for c in _bench.cases()} == {r.name for r in ROWS if r.kind != "gate"}
+    assert {c.function for c in _bench.cases()} == {r.name for r in ROWS}
     # a row with a choice parameter: a case per choice (each with its choice's bench entries)
     for r in EW:
         choices = {c.choice for c in _bench.cases() if c.function == r.name}

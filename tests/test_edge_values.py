@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 import fastact
+from fastact import _catalogue
 from _oracle import (
     DTYPES, ELEMENTWISE, HAS_ALPHA, PASSES, SELU_SCALE_ALPHA_EXACT, SELU_SCALE_STR,
-    assert_ulp, assert_within, bound, edge_values, elementwise_case, log_softmax_tol, oracle,
+    assert_ulp, assert_within, bits, bound, edge_values, elementwise_case, log_softmax_tol, oracle,
     needed_params, param_sets, params_for, passes_of, softmax_tol,
 )
 
@@ -108,6 +109,18 @@ def test_limits_at_infinity(dtype):
     ]
     bad = [(what, got, want) for what, got, want in checks if not got == dtype.type(want)]
     assert not bad, "wrong limits (what, got, want): %r" % bad
+    # backward from y = f(+-inf) is the limit backward from x = +-inf, for every y-form
+    for name in ELEMENTWISE:
+        if not _catalogue.row(name).takes_y:
+            continue
+        kw = needed_params(name)
+        for v in (-inf, inf):
+            xv = np.array([v], dtype)
+            g = np.array([3.0], dtype)
+            y = getattr(f, name)(xv, **kw)
+            from_y = getattr(f, name + "_backward")(g, y=y, **kw)
+            from_x = getattr(f, name + "_backward")(g, xv, **kw)
+            assert bits(from_y) == bits(from_x), (name, v, y, from_y, from_x)
     # relu(-inf) is +0, not -0 (the formula's "else +0")
     assert not np.signbit(_one(f.relu, -inf, dtype))
 

@@ -362,3 +362,25 @@ def test_objects():
     with pytest.raises(TypeError, match="axis"):
         fastact.GLU(axis="0")
     assert "gated" in fastact.available() and "glu" in fastact.available()
+
+
+def test_an_input_that_is_converted_is_still_checked_against_out():
+    """The overlap rule holds for the array the caller passed, not only for its converted
+    copy: an F-contiguous out inside a C-contiguous x, a grad that is a strided view of out,
+    an input that is a strided view of gated's out. Refused, nothing written."""
+    x = _data((4, 6), np.float32, 26)
+    out = x.reshape(-1)[:12].reshape(3, 4).T  # F-contiguous (4, 3), inside x
+    g2 = _data((2, 8), np.float32, 27)
+    x2 = _data((2, 8), np.float32, 28)
+    v = _data(24, np.float64, 29)
+    g = _data(12, np.float64, 30)
+    for call, buf in [
+        (lambda: fastact.glu(x, out=out), x),
+        (lambda: fastact.glu_backward(g2[:, :4], x2, out=g2), g2),
+        (lambda: fastact.gated(v[::2], g, out=v[:12]), v),
+        (lambda: fastact.gated_backward(g, v[::2], g, out=(v[:12], np.empty(12))), v),
+    ]:
+        before = buf.copy()
+        with pytest.raises(ValueError, match="out"):
+            call()
+        np.testing.assert_array_equal(buf, before)

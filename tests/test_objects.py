@@ -7,6 +7,7 @@ unknown parameters (TypeError); get(obj) is obj; forward/__call__/derivative/bac
 x and y; PReLU's (grad_x, grad_weight); Softmax/LogSoftmax's backward(grad, y)) equal the
 functions, including out=; Softmax/LogSoftmax have no `derivative`; reprs.
 """
+import inspect
 import math
 import re
 
@@ -91,6 +92,29 @@ def test_unknown_name_lists_available():
 def test_unknown_parameter(name, params):
     with pytest.raises(TypeError):
         fastact.get(name, **params)
+
+
+@pytest.mark.parametrize("name", fastact.available())
+def test_unknown_parameter_names_the_function_and_its_parameters(name):
+    """Every kind of object says which function and what it takes (never a private class)."""
+    cls = type(fastact.get(name, **({"threshold": 0.0, "value": 0.0} if name == "threshold"
+                                    else {})))
+    takes = list(inspect.signature(cls).parameters) or ["no parameters"]
+    with pytest.raises(TypeError, match=r"^%s: unexpected parameter bogus; it takes %s$"
+                       % (name, ", ".join(takes))):
+        fastact.get(name, bogus=1)
+
+
+def test_per_channel_weight_is_checked_when_the_object_is_made():
+    with pytest.raises(TypeError, match="weight"):
+        fastact.get("prelu", weight="a")
+    with pytest.raises(ValueError, match="weight"):
+        fastact.PReLU([[0.1, 0.2]])
+    with pytest.raises(TypeError, match="axis"):
+        fastact.PReLU(0.1, 1.5)
+    with pytest.raises(TypeError, match="at most 2 positional"):
+        fastact.PReLU(0.1, 1, 2)
+    assert fastact.PReLU(0.1, 0) == fastact.get("prelu", weight=0.1, axis=0)
 
 
 def test_bad_parameter_values():
