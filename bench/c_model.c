@@ -452,6 +452,102 @@ LOOP(l_mish64, double, mish_plain_f64) LOOP(l_mishd32, float, mish_d_plain_f32)
 LOOP(l_mishd64, double, mish_d_plain_f64) LOOP(l_tsh32, float, tanhshrink_plain_f32)
 LOOP2(l_silub_plain64, double, silu_b_plain_f64) LOOP2(l_spb_plain64, double, spb_plain_f64)
 
+/* More models (session 10), for the rows that had none:
+ * - GELU (erf form) float64, plain: x/2 (1 + erf(x/sqrt2)) with the cheapest double erf of
+ *   the usual shape: z P(z^2) (degree 10) for |z| < 1, else 1 - exp(-z^2) N(z) / D(z) (degree
+ *   8 / 8), both computed and selected: one exp, one division, 27 fmas. The coefficients have
+ *   the degrees, not the values, of a real fit (a cost model: fdlibm's erf, with three ranges
+ *   and two exps, costs more). Its derivative Phi(x) + x phi(x) adds x exp(-x^2/2) to it.
+ * - softmax float64 and log_softmax, plain: the max pass, exp(x - max) with a 16-lane sum,
+ *   then o *= 1/sum (softmax) or o = x - max - log(sum) (log_softmax: the exp pass stores
+ *   nothing), without the TwoSum corrections of the kernels.
+ * - The gates: gated = value * silu(gate) and glu = a * sigmoid(b) (a and b its halves, the
+ *   second input here), plain, and with the silu and sigmoid models of the kernels' formulas. */
+static const double ERF_P[] = {1.1283791670955126, -0.37612638903183754, 0.11283791670955126,
+    -0.026866170645131252, 0.005223977625442188, -8.548325929550454e-4, 1.2055332981789664e-4,
+    -1.4925650358406252e-5, 1.6462114365889246e-6, -1.6365844691234924e-7, 1.4807192815879218e-8};
+static const double ERF_N[] = {0.5641895835, 1.275366644, 1.1, 0.6, 0.2, 0.045, 0.006, 4.6e-4, 1.5e-5};
+static const double ERF_D[] = {1.0, 3.4, 4.6, 3.4, 1.5, 0.42, 0.073, 0.0072, 3.2e-4};
+static inline double erf_plain_f64(double z) {
+    double a = z < 0.0 ? -z : z, u = a * a, p = ERF_P[10], nn = ERF_N[8], dd = ERF_D[8];
+#pragma GCC unroll 16  /* (unrolled, the element loop vectorizes) */
+    for (int i = 9; i >= 0; i--) p = D(p, u, ERF_P[i]);
+#pragma GCC unroll 16
+    for (int i = 7; i >= 0; i--) { nn = D(nn, a, ERF_N[i]); dd = D(dd, a, ERF_D[i]); }
+    double big = 1.0 - exp_any_f64(-(u < 700.0 ? u : 700.0)) * (nn / dd), r = a < 1.0 ? a * p : big;
+    return z < 0.0 ? -r : r;
+}
+static inline double gelu_plain_f64(double x) { return 0.5 * x * (1.0 + erf_plain_f64(x * 0.70710678118654752)); }
+static inline double gelu_d_plain_f64(double x) {
+    double u = x * x, e = exp_any_f64(-(u < 1400.0 ? 0.5 * u : 700.0));
+    return D(x * 0.3989422804014327, e, 0.5 * (1.0 + erf_plain_f64(x * 0.70710678118654752)));
+}
+LOOP(l_gelu64, double, gelu_plain_f64) LOOP(l_gelud64, double, gelu_d_plain_f64)
+static inline double dmax_row(const double* x, long n) {
+    double m = x[0];
+    for (long i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+static inline double dlane_sum(const double* v, long n) {
+    double acc[8] = {0}; long i = 0;
+    for (; i + 8 <= n; i += 8) for (int l = 0; l < 8; l++) acc[l] += v[i + l];
+    for (int l = 0; l < n - i; l++) acc[l] += v[i + l];
+    for (int h = 4; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
+    return acc[0];
+}
+__attribute__((noinline)) static void softmax_rows_f64(const double* X, double* O, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        const double* x = X + r * n; double* o = O + r * n;
+        double mx = dmax_row(x, n);
+        for (long i = 0; i < n; i++) o[i] = exp_any_f64(x[i] - mx);
+        double inv = 1.0 / dlane_sum(o, n);
+        for (long i = 0; i < n; i++) o[i] *= inv;
+    }
+}
+static inline float log_plain_f32(float s) {  /* s >= 1: log by exponent and a degree-8 polynomial */
+    int32_t k = (int32_t)(fb(s) >> 23) - 127; float m = bf((fb(s) & 0x7fffff) | 0x3f800000) - 1.f, p = 0.0311f;
+    p = F(p, m, -0.1087f); p = F(p, m, 0.1940f); p = F(p, m, -0.2498f); p = F(p, m, 0.3317f);
+    p = F(p, m, -0.4998f); p = F(p, m, 1.0f);
+    return F((float)k, 0.69314718f, m * p);
+}
+__attribute__((noinline)) static void log_softmax_rows_f32(const float* X, float* O, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        const float* x = X + r * n; float* o = O + r * n;
+        float mx = row_max(x, n), acc[16] = {0}; long i = 0;
+        for (; i + 16 <= n; i += 16) for (int l = 0; l < 16; l++) acc[l] += exp_any_f32(x[i + l] - mx);
+        for (int l = 0; l < n - i; l++) acc[l] += exp_any_f32(x[i + l] - mx);
+        for (int h = 8; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
+        float c = mx + log_plain_f32(acc[0]);
+        for (i = 0; i < n; i++) o[i] = x[i] - c;
+    }
+}
+static inline double log_plain_f64(double s) {  /* s >= 1 */
+    int64_t k = (int64_t)(db(s) >> 52) - 1023; double m = bd((db(s) & 0xfffffffffffffull) | 0x3ff0000000000000ull) - 1.0, p = 0.0;
+#pragma GCC unroll 16
+    for (int i = 16; i >= 1; i--) p = D(p, m, (i & 1 ? 1.0 : -1.0) / i);
+    return D((double)k, 0.6931471805599453, m * p);
+}
+__attribute__((noinline)) static void log_softmax_rows_f64(const double* X, double* O, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        const double* x = X + r * n; double* o = O + r * n;
+        double mx = dmax_row(x, n), acc[8] = {0}; long i = 0;
+        for (; i + 8 <= n; i += 8) for (int l = 0; l < 8; l++) acc[l] += exp_any_f64(x[i + l] - mx);
+        for (int l = 0; l < n - i; l++) acc[l] += exp_any_f64(x[i + l] - mx);
+        for (int h = 4; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
+        double c = mx + log_plain_f64(acc[0]);
+        for (i = 0; i < n; i++) o[i] = x[i] - c;
+    }
+}
+static inline float gated_plain_f32(float v, float x) { return v * silu_plain_f32(x); }
+static inline float gated_fastact_f32(float v, float x) { return v * silu_fastact_f32(x); }
+static inline double gated_plain_f64(double v, double x) { return v * silu_plain_f64(x); }
+static inline float glu_plain_f32(float a, float b) { return a * sigmoid_f32(b); }
+static inline double glu_plain_f64(double a, double b) { return a * sigmoid_plain_f64(b); }
+static inline double glu_fastact_f64(double a, double b) { return a * sigmoid_f64(b); }
+LOOP2(l_gated_plain32, float, gated_plain_f32) LOOP2(l_gated_fastact32, float, gated_fastact_f32)
+LOOP2(l_gated_plain64, double, gated_plain_f64) LOOP2(l_glu_plain32, float, glu_plain_f32)
+LOOP2(l_glu_plain64, double, glu_plain_f64) LOOP2(l_glu_fastact64, double, glu_fastact_f64)
+
 /* `c_model table`: every loop below timed on 1 Mi elements (softmax_rows on 1024 x 1000), one
  * line each, "model <loop> <G elements/s>". The catalogue names the loops that model each row
  * and pass against PyTorch (fastact/_catalogue.py, ("model", pass) in a row's bench data):
@@ -476,7 +572,9 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M2F(l_silub_fastact32), M2D(l_silub_plain64), M2F(l_spb_plain32), M2F(l_spb_fastact32),
     M2D(l_spb_plain64), M1F(l_mish32), M1D(l_mish64), M1F(l_mishd32), M1D(l_mishd64),
     M1F(l_elu32), M1D(l_elu64), M2F(l_elub32), M2D(l_elub64), M1F(l_softsign32),
-    M1D(l_softsign64),
+    M1D(l_softsign64), M1D(l_gelu64), M1D(l_gelud64), M2F(l_gated_plain32),
+    M2F(l_gated_fastact32), M2D(l_gated_plain64), M2F(l_glu_plain32), M2D(l_glu_plain64),
+    M2D(l_glu_fastact64),
 };
 static void table(const float* x, float* o, const double* X, double* O, const float* u,
                   const double* U, long n) {
@@ -491,6 +589,9 @@ static void table(const float* x, float* o, const double* X, double* O, const fl
         printf("model %s %.4f\n", MODELS[i].name, n / t / 1e9);
     }
     printf("model softmax_rows %.4f\n", 1024 * 1000 / BEST(softmax_rows(x, o, 1024, 1000, 1)) / 1e9);
+    printf("model softmax_rows64 %.4f\n", 1024 * 1000 / BEST(softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
+    printf("model log_softmax_rows32 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f32(x, o, 1024, 1000)) / 1e9);
+    printf("model log_softmax_rows64 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
 }
 
 int main(int argc, char** argv) {

@@ -43,6 +43,10 @@ Each such row not met gets a verdict in a last column (explain()):
 cheaper formula than the bounds allow), else "open" with how close the kernel comes to its
 model; rows without a model say "no model". The models run in their own process after the
 rows: their figures and the rows' come from the same machine, not from one loop.
+A memory-bound row not met is timed again on IN_CACHE elements (in_cache_verdict):
+"compute-bound" where even there the kernel runs below the speed the target needs (its
+arithmetic at this level is the limit, not memory), else "memory-bound" (the memory system,
+or noise: rerun).
 """
 import argparse
 import functools
@@ -61,6 +65,10 @@ from fastact import _bench
 from fastact import _catalogue as cat
 
 MI = 1 << 20
+# elements of the in-cache timings of a memory-bound row (in_cache_verdict): the marginal
+# speed from 1 Ki to 16 Ki elements (the call overhead cancels), whose arrays (at most 128 KB
+# in float32, 256 KB in float64, two or three of them) stay in the L2 of every target CPU
+IN_CACHE = (1024, 16384)
 DEFAULT_TORCH_TARGET = 1.0  # an exp row with a PyTorch entry but no ("target", pass) number
 
 
@@ -78,6 +86,8 @@ class Row:
         self.models = None  # a row against PyTorch: {variant: c_model loop} (its cost models)
         self.elements = None  # elements a call computes (G elements/s = elements / ns)
         self.verdict = None  # (--model) explain(): (verdict, text) of a target not met
+        # a memory-bound row: (ours, theirs) on IN_CACHE elements, for in_cache_verdict()
+        self.in_cache = None
 
     @property
     def met(self):
@@ -171,6 +181,15 @@ def _dtype_rows(torch, dt, n):
     # every competitor writes into the same o (same alignment, same cache behaviour)
     copy = lambda: np.copyto(o, x)  # noqa: E731
     mul = lambda: np.multiply(g, x, out=o)  # noqa: E731
+    # the same calls on the IN_CACHE sizes (in_cache_verdict)
+    small, small_pc = [], []
+    for m in (IN_CACHE if n >= IN_CACHE[1] else ()):  # (not for a smaller --size)
+        d = {"x": x[:m].copy(), "g": g[:m].copy(), "o": o[:m].copy()}
+        small.append(d)
+        shape = (m // _bench.ROW,) + channel_shape[1:]
+        small_pc.append(dict({k: v.reshape(shape) for k, v in d.items()}, w=w))
+    copy_small = [lambda d=d: np.copyto(d["o"], d["x"]) for d in small]
+    mul_small = [lambda d=d: np.multiply(d["g"], d["x"], out=d["o"]) for d in small]
     for pass_ in ("forward", "derivative"):
         for row in [b for r in cat.ROWS for b in r.bench_rows()]:
             if (row.kind in ("elementwise", "per_channel") and has_pass(row, pass_)
@@ -178,12 +197,20 @@ def _dtype_rows(torch, dt, n):
                 arrays = per_channel if row.kind == "per_channel" else flat
                 rows.append(Row("memory-bound forward/derivative vs np.copyto", what(row, pass_),
                                 dt, ours(row, pass_, arrays), copy, 0.95))
+                if small:
+                    rows[-1].in_cache = ([ours(row, pass_, d) for d in (
+                        small_pc if row.kind == "per_channel" else small)], copy_small)
+                rows[-1].elements = n
     for row in elementwise():
         for pass_ in ("backward(x)", "backward(y)"):
             if has_pass(row, pass_) and _bench.memory_bound(row, pass_):
                 arrays = dict(flat, y=getattr(fastact, row.name)(x, **row.required_params()))
                 rows.append(Row("backward without exp vs np.multiply(g, x, out=)",
                                 what(row, pass_), dt, ours(row, pass_, arrays), mul, 0.95))
+                sa = [dict(d, y=arrays["y"][:d["x"].size].copy()) for d in small]
+                if small:
+                    rows[-1].in_cache = ([ours(row, pass_, d) for d in sa], mul_small)
+                rows[-1].elements = n
     if torch is None:
         return rows
     for pass_ in _bench.PASSES:
@@ -231,6 +258,7 @@ def gate_rows(torch, target_ns, n=MI):
         rows.append(Row("gates vs PyTorch (1 thread)", "glu 1024 x 2000, last axis", dt,
                         lambda: fastact.glu(X, axis=-1, out=O),
                         lambda: torch.ops.aten.glu.out(tX, -1, out=tO), GATE_TARGETS["glu"]))
+        rows[-1].models, rows[-1].elements = cost_models(cat.row("glu"), "forward", dt), O.size
         up = rng.standard_normal(n).astype(dt)
         gate = (4 * rng.standard_normal(n)).astype(dt)
         o = np.empty_like(up)
@@ -239,6 +267,7 @@ def gate_rows(torch, target_ns, n=MI):
                         _bench.size_label(n), dt,
                         lambda: fastact.gated(up, gate, activation="silu", out=o),
                         lambda: tup * F.silu(tgate), GATE_TARGETS["gated"]))
+        rows[-1].models, rows[-1].elements = cost_models(cat.row("gated"), "forward", dt), n
         rows[-2:] = _measured(rows[-2:], target_ns)
     return rows
 
@@ -412,6 +441,30 @@ def run_model(level):
     return parse_model(ran.stdout), None
 
 
+def in_cache_verdict(row, target_ns):
+    """(verdict, text) for a memory-bound row whose target is not met: its call timed at the
+    IN_CACHE sizes, where memory does not bound it (the marginal speed between them).
+    "compute-bound" where even there the kernel runs below the speed the target needs (the
+    target's share of the copy's / multiply's speed at the row's size): its arithmetic at
+    this level is the limit; "memory-bound" where it runs faster in cache than the target
+    needs: the miss is the memory system (or noise: rerun). None for a met row or one
+    without the in-cache calls."""
+    if row.met or row.in_cache is None or row.values is None:
+        return None
+    (o1, o2), (t1, t2) = row.in_cache
+    a1, b1 = measure_pair(o1, t1, target_ns)
+    a2, b2 = measure_pair(o2, t2, target_ns)
+    n = row.elements or MI
+    need = row.target * n / row.values[1]  # G elements/s
+    m = IN_CACHE[1] - IN_CACHE[0]
+    fast, theirs = m / max(a2 - a1, 1e-3), m / max(b2 - b1, 1e-3)
+    if fast < need:
+        return ("compute-bound", "needs %.3g G/s; in cache the kernel runs %.3g (NumPy %.3g)"
+                % (need, fast, theirs))
+    return ("memory-bound", "needs %.3g G/s; in cache the kernel runs %.3g (NumPy %.3g): "
+            "memory or noise" % (need, fast, theirs))
+
+
 def explain(row, speeds):
     """(verdict, text) for a speedup row whose target is not met, from its cost models
     (row.models, timed: speeds {loop: G elements/s}): "explained" where a model runs below the
@@ -491,6 +544,8 @@ def main(argv=None):
             models, why_not = run_model(cfg["isa"])
         for r in rows:
             r.verdict = explain(r, models) if not why_not else None
+            if r.verdict is None:
+                r.verdict = in_cache_verdict(r, target_ns)
     print(head + "\n")
     if why_not:
         print("(--model: %s)\n" % why_not)
@@ -520,9 +575,11 @@ def main(argv=None):
     if with_model:
         verdicts = [r.verdict[0] for r in issue if r.verdict]
         print("of the rest, against PyTorch: %d explained by a cost model, %d open, %d without "
-              "a model; %d other rows not met (no cost model: copies, threads, overhead, gates)"
+              "a model; memory-bound rows, timed in cache: %d compute-bound there, %d not "
+              "(memory or noise); %d other rows not met (threads, overhead)"
               % (verdicts.count("explained"), verdicts.count("open"),
-                 verdicts.count("no model"),
+                 verdicts.count("no model"), verdicts.count("compute-bound"),
+                 verdicts.count("memory-bound"),
                  sum(1 for r in issue if r.met is False and not r.verdict)))
     if own:
         print("(and %d of %d in-place rows, not issue targets)" % (

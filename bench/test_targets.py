@@ -70,3 +70,32 @@ def test_explain_verdicts():
     no_torch.models = None
     assert targets.explain(no_torch, {"p": 1.0}) is None
     assert targets.parse_model("x\nmodel l_a 1.5\nmodel l_b 0.5\n") == {"l_a": 1.5, "l_b": 0.5}
+
+
+def test_in_cache_verdicts(monkeypatch):
+    """in_cache_verdict(): a memory-bound row not met is compute-bound where its marginal speed
+    in cache stays below the speed its target needs, memory-bound where it exceeds it; met
+    rows and rows without the in-cache calls get none."""
+    lo, hi = targets.IN_CACHE
+    times = {}
+    monkeypatch.setattr(targets, "measure_pair", lambda a, b, ns: (times[a], times[b]))
+
+    def row(ours_per_element_ns):
+        # at the row's size: the copy runs 2 G/s (1000 elements in 500 ns), we 1 G/s; the
+        # target 0.95 needs 1.9 G/s
+        r = targets.Row("memory-bound", "w", "float32", None, None, 0.95)
+        r.values, r.ratio, r.elements = (1000.0, 500.0), 0.5, 1000
+        calls = ["o1", "o2"], ["t1", "t2"]
+        times.update(o1=100.0, o2=100.0 + (hi - lo) * ours_per_element_ns,
+                     t1=50.0, t2=50.0 + (hi - lo) * 0.1)
+        r.in_cache = calls
+        return r
+    verdict, text = targets.in_cache_verdict(row(1.0), 1)  # 1 G/s in cache
+    assert verdict == "compute-bound" and "needs 1.9 G/s" in text and "runs 1 " in text
+    assert targets.in_cache_verdict(row(0.25), 1)[0] == "memory-bound"  # 4 G/s
+    met = row(0.25)
+    met.ratio = 1.0
+    assert targets.in_cache_verdict(met, 1) is None
+    bare = row(1.0)
+    bare.in_cache = None
+    assert targets.in_cache_verdict(bare, 1) is None

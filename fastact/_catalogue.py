@@ -815,8 +815,8 @@ ROWS = (
         cls="GELU", torch="F.gelu(x, approximate=approximate)", bounds=SMOOTH_BOUNDS, gain=None,
         bench={
             ("model", "forward", "none"): (
-                {"plain": "l_gelu_floor32", "formula": "l_gelu_f32"}, None),
-            ("model", "backward(x)", "none"): ({"plain": "l_gelu_floor32"}, None),
+                {"plain": "l_gelu_floor32", "formula": "l_gelu_f32"}, {"plain": "l_gelu64"}),
+            ("model", "backward(x)", "none"): ({"plain": "l_gelu_floor32"}, {"plain": "l_gelud64"}),
             ("model", "forward", "tanh"): ({"plain": "l_gt32"}, {"plain": "l_gt64"}),
             ("model", "backward(x)", "tanh"): (
                 {"plain": "l_gtd32", "formula": "l_gtdc32"}, {"plain": "l_gtd64"}),
@@ -1010,7 +1010,7 @@ ROWS = (
         derivative="vector-Jacobian product y * (grad - sum(grad * y))",
         cls="Softmax", torch="F.softmax(x, dim=axis)", cost="exp",
         bench={
-            ("model", "forward"): ({"formula": "softmax_rows"}, None),
+            ("model", "forward"): ({"formula": "softmax_rows"}, {"plain": "softmax_rows64"}),
             ("numpy", "forward"): (
                 "e = np.exp(x - x.max(axis)); e / e.sum(axis), into o",
                 "(np.subtract(x, x.max(axis=axis, keepdims=True), out=o), np.exp(o, out=o),"
@@ -1073,6 +1073,7 @@ ROWS = (
                                        "A._log_softmax_backward_data(tg, ty, axis, tdtype)"),
             ("torch_out", "forward"): ("aten._log_softmax.out(x, {axis}, False, out=o)",
                                        "A._log_softmax.out(tx, axis, False, out=to)"),
+            ("model", "forward"): ({"plain": "log_softmax_rows32"}, {"plain": "log_softmax_rows64"}),
             ("target", "forward"): (2.0, 2.0),
             ("overhead", "forward"): (None, "np.exp(x, out=x)"),
             ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
@@ -1087,6 +1088,8 @@ ROWS = ROWS + (
         cls="Gated", torch="value * F.silu(gate)", cost="exp", activation="silu",
         bench={  # (value = g, gate = x: _bench's gate cases; targets: bench/targets.py)
             ("torch", "forward"): ("g * F.silu(x)", "tg * F.silu(tx)"),
+            ("model", "forward"): ({"plain": "l_gated_plain32", "formula": "l_gated_fastact32"},
+                                   {"plain": "l_gated_plain64"}),
             ("torch", "backward(x)"): ("(g * F.silu(x), aten.silu_backward(g * g, x))",
                                        "(tg * F.silu(tx), A.silu_backward(tg * tg, tx))"),
         }),
@@ -1097,6 +1100,8 @@ ROWS = ROWS + (
         cls="GLU", torch="F.glu(x, dim=axis)", cost="exp", activation="sigmoid", halves=True,
         bench={
             ("torch", "forward"): ("F.glu(x, dim={axis})", "F.glu(tx, dim=axis)"),
+            ("model", "forward"): ({"plain": "l_glu_plain32"},
+                                   {"plain": "l_glu_plain64", "formula": "l_glu_fastact64"}),
             ("torch", "backward(x)"): ("aten.glu_backward(g, x, {axis})",
                                        "A.glu_backward(tg, tx, axis)"),
         }),
