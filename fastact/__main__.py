@@ -221,8 +221,8 @@ def run(settings, progress_stream=sys.stderr, show_progress=True):
                          B.fastact_threads())
         blocks = []
         for n in settings["sizes"]:
-            # the 'per_channel' and 'axis' rows need a 3-D / 2-D layout of n elements (see
-            # fastact._bench)
+            # the 'per_channel' and 'axis' rows and glu need a 3-D / 2-D layout of n elements
+            # (fastact._bench.needs_layout)
             rows = [c for c in settings["cases"]
                     if not B.needs_layout(c.row) or B.layout_ok(n)]
             for dtype in settings["dtypes"]:

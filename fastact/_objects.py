@@ -14,9 +14,11 @@ def _check_axis_type(axis):
     return int(axis)
 
 
-def _bind(obj, names, args, params):
-    """args and params of a class's constructor as {name: value} (names in order); the errors
-    name the function, as the elementwise classes' errors do."""
+def _bind(obj, args, params):
+    """args and params of a constructor as {name: value}, the defaults filled in (the class's
+    _defaults(), in order); the errors name the function, as the elementwise classes' do."""
+    defaults = type(obj)._defaults()
+    names = tuple(n for n, _ in defaults)
     if len(args) > len(names):
         raise TypeError("%s() takes at most %d positional arguments (%s) but %d were given"
                         % (type(obj).__name__, len(names), ", ".join(names), len(args)))
@@ -29,7 +31,7 @@ def _bind(obj, names, args, params):
     if unknown:
         raise TypeError("%s: unexpected parameter %s; it takes %s"
                         % (obj.name, ", ".join(unknown), ", ".join(names)))
-    return params
+    return dict(defaults, **params)
 
 
 class Activation:
@@ -126,14 +128,17 @@ class _PerChannel(Activation):
 
     _forward = _derivative = _backward = None
 
+    @classmethod
+    def _defaults(cls):
+        return (("weight", 0.25), ("axis", 1))
+
     def __init__(self, *args, **params):
-        params = _bind(self, ("weight", "axis"), args, params)
-        weight = params.get("weight", 0.25)
+        params = _bind(self, args, params)
         from . import _api
-        w = _api._numbers("weight", weight)  # (TypeError for what is not numbers, as a call)
+        w = _api._numbers("weight", params["weight"])  # (TypeError as a call would give)
         if w.ndim > 1:
             raise ValueError("weight: must be a scalar or 1-D, got shape %s" % (w.shape,))
-        super().__init__(weight=weight, axis=_check_axis_type(params.get("axis", 1)))
+        super().__init__(weight=params["weight"], axis=_check_axis_type(params["axis"]))
 
     @property
     def weight(self):
@@ -158,9 +163,12 @@ class _Normalized(Activation):
 
     _forward = _backward = None
 
+    @classmethod
+    def _defaults(cls):
+        return (("axis", -1),)
+
     def __init__(self, *args, **params):
-        params = _bind(self, ("axis",), args, params)
-        super().__init__(axis=_check_axis_type(params.get("axis", -1)))
+        super().__init__(axis=_check_axis_type(_bind(self, args, params)["axis"]))
 
     def forward(self, x, *, out=None):
         return type(self)._forward(x, axis=self.params["axis"], out=out)
@@ -178,15 +186,17 @@ class _Gate(Activation):
     _halves = False
     _activation = None
 
+    @classmethod
+    def _defaults(cls):
+        return ((("axis", -1),) if cls._halves else ()) + (("activation", cls._activation),)
+
     def __init__(self, *args, **params):
-        names = ("axis", "activation") if self._halves else ("activation",)
-        params = _bind(self, names, args, params)
+        params = _bind(self, args, params)
         from . import _gates
-        act = params.get("activation", self._activation)
         values = {}
         if self._halves:
-            values["axis"] = _check_axis_type(params.get("axis", -1))
-        values["activation"] = _gates.ACTIVATIONS[_gates.activation_index(act)]
+            values["axis"] = _check_axis_type(params["axis"])
+        values["activation"] = _gates.ACTIVATIONS[_gates.activation_index(params["activation"])]
         super().__init__(**values)
 
     def __call__(self, *arrays, out=None):
@@ -221,23 +231,20 @@ def _class(row):
     if row.kind == "gate":
         namespace["_halves"] = row.halves
         namespace["_activation"] = row.activation
-    # the constructor's signature, for inspect and help(): the base's rules, written once
-    defaults = {"per_channel": (("weight", 0.25), ("axis", 1)), "axis": (("axis", -1),),
-                "gate": ((("axis", -1),) if row.halves else ()) + (("activation", row.activation),)
-                }[row.kind]
+    if len(fns) == 3:
+        namespace["_derivative"] = staticmethod(fns[1])
+    cls = type(row.cls, (base,), namespace)
 
-    def __init__(self, *args, **params):
+    def __init__(self, *args, **params):  # (the base's, with the class's signature for help())
         base.__init__(self, *args, **params)
 
     __init__.__qualname__ = row.cls + ".__init__"
     __init__.__signature__ = inspect.Signature(
         [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-           for n, d in defaults])
-    namespace["__init__"] = __init__
-    if len(fns) == 3:
-        namespace["_derivative"] = staticmethod(fns[1])
-    return type(row.cls, (base,), namespace)
+           for n, d in cls._defaults()])
+    cls.__init__ = __init__
+    return cls
 
 
 CLASSES = {row.name: _class(row) for row in _catalogue.ROWS}

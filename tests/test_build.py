@@ -214,29 +214,3 @@ def test_avx2_clamps_stay_selects():
     over = {name: n for name, n in counts.items() if n > CLAMP_BLENDS[name]}
     assert not over, ("blend instructions above the limits (%s) in the avx2 kernels: a clamp is "
                       "folded into the arithmetic again: %s" % (CLAMP_BLENDS, over))
-
-
-# Comparisons and blends in piecewise kernels whose formula was rewritten to select less
-# (_math.pxd.tp): on a memory-bound loop each one counts (about 3 cycles per 8-lane vector at
-# the speed of np.copyto on AMD Zen 3, where they share two FP pipes with the multiplies).
-SELECT_LIMITS = {  # kernel function: (blends, comparisons) at most, GCC 12.2: (2, 4)
-    "_hardsigmoid_forward_f32": (2, 4),  # (the 8-lane loop and its 4-lane rest)
-}
-
-
-@pytest.mark.skipif("avx2" not in LEVELS, reason="no avx2 level in this build (not x86-64)")
-def test_avx2_piecewise_loops_keep_their_few_selects():
-    """hardsigmoid's forward: one blend picks the side, one comparison the clamp (3 - |x|
-    serves both sides). The formula before compared three times in its 8-lane loop (the side,
-    each saturation): 6 comparisons in the two vector loops, above the limit."""
-    path = module_path("avx2")
-    functions = disassembly(path)
-    if isinstance(functions, str):
-        pytest.skip(functions + ": the avx2 loops cannot be read")
-    prefix = kernel_prefix("avx2").decode()
-    for name, (blends, compares) in SELECT_LIMITS.items():
-        lines = functions.get(prefix + name)
-        assert lines is not None, "no function %s%s in %s" % (prefix, name, path)
-        nb = sum(bool(re.search(r"\tvp?blendv", line)) for line in lines)
-        nc = sum(bool(re.search(r"\tvcmp", line)) for line in lines)
-        assert 0 < nb <= blends and 0 < nc <= compares, (name, nb, nc, blends, compares)

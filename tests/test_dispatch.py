@@ -74,6 +74,13 @@ def _battery(dtype, n=6000, seed=0):
         out["prelu'"] = fastact.prelu_derivative(xs, w, axis=1)
         gx, gw = fastact.prelu_backward(gs, xs, w, axis=1)
         out["prelu bx"], out["prelu gw"] = gx, gw
+        # NCHW with short runs (16 channels of 8: the float32 kernels' weight pattern), chunks
+        # that start and stop inside a (channels, inner) block
+        m = x.size // 128 * 128
+        x4 = np.where(np.isfinite(x[:m]), x[:m], 0).astype(dtype).reshape(-1, 16, 8)
+        w16 = np.linspace(-1, 1, 16).astype(dtype)
+        out["prelu nchw"] = fastact.prelu(x4, w16, axis=1)
+        out["prelu' nchw"] = fastact.prelu_derivative(x4, w16, axis=1)
     return out
 
 

@@ -276,3 +276,23 @@ def test_empty_inputs(dtype):
     assert gx.shape == (0,) and np.all(gw == 0)
     gx, gw = fastact.prelu_backward(x, x, np.ones(3, dtype))
     assert gx.shape == (2, 3, 0) and gw.shape == (3,) and np.all(gw == 0)
+
+
+@DT
+def test_short_channel_runs_split_across_threads(dtype, restore_threads):
+    """NCHW with 8 elements a channel (the float32 kernels write the weights of a whole
+    (channels, inner) block once): above the thread threshold, with chunks that start and
+    stop inside a block, the results are exact and the same bits on 1, 2 and 3 threads."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal((9001, 16, 8)) * 3).astype(dtype)  # 1.15 M elements
+    x.flat[::997] = -0.0
+    w = np.linspace(-1.5, 2.0, 16).astype(dtype)
+    want = np.where(x >= 0, x, w[:, None] * x)
+    want_d = np.where(x > 0, dtype.type(1), np.broadcast_to(w[:, None], x.shape))
+    fastact.set_num_threads(1)
+    one, one_d = fastact.prelu(x, w), fastact.prelu_derivative(x, w)
+    assert one.tobytes() == want.tobytes() and one_d.tobytes() == want_d.tobytes()
+    for n in (2, 3):
+        fastact.set_num_threads(n)
+        assert fastact.prelu(x, w).tobytes() == one.tobytes(), n
+        assert fastact.prelu_derivative(x, w).tobytes() == one_d.tobytes(), n
