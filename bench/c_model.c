@@ -504,22 +504,11 @@ __attribute__((noinline)) static void softmax_rows_f64(const double* X, double* 
         for (long i = 0; i < n; i++) o[i] *= inv;
     }
 }
-static inline float log_plain_f32(float s) {  /* s >= 1: log by exponent and a degree-8 polynomial */
+static inline float log_plain_f32(float s) {  /* s >= 1: log by exponent and a degree-7 polynomial */
     int32_t k = (int32_t)(fb(s) >> 23) - 127; float m = bf((fb(s) & 0x7fffff) | 0x3f800000) - 1.f, p = 0.0311f;
     p = F(p, m, -0.1087f); p = F(p, m, 0.1940f); p = F(p, m, -0.2498f); p = F(p, m, 0.3317f);
     p = F(p, m, -0.4998f); p = F(p, m, 1.0f);
     return F((float)k, 0.69314718f, m * p);
-}
-__attribute__((noinline)) static void log_softmax_rows_f32(const float* X, float* O, long rows, long n) {
-    for (long r = 0; r < rows; r++) {
-        const float* x = X + r * n; float* o = O + r * n;
-        float mx = row_max(x, n), acc[16] = {0}; long i = 0;
-        for (; i + 16 <= n; i += 16) for (int l = 0; l < 16; l++) acc[l] += exp_any_f32(x[i + l] - mx);
-        for (int l = 0; l < n - i; l++) acc[l] += exp_any_f32(x[i + l] - mx);
-        for (int h = 8; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
-        float c = mx + log_plain_f32(acc[0]);
-        for (i = 0; i < n; i++) o[i] = x[i] - c;
-    }
 }
 static inline double log_plain_f64(double s) {  /* s >= 1 */
     int64_t k = (int64_t)(db(s) >> 52) - 1023; double m = bd((db(s) & 0xfffffffffffffull) | 0x3ff0000000000000ull) - 1.0, p = 0.0;
@@ -527,17 +516,21 @@ static inline double log_plain_f64(double s) {  /* s >= 1 */
     for (int i = 16; i >= 1; i--) p = D(p, m, (i & 1 ? 1.0 : -1.0) / i);
     return D((double)k, 0.6931471805599453, m * p);
 }
-__attribute__((noinline)) static void log_softmax_rows_f64(const double* X, double* O, long rows, long n) {
-    for (long r = 0; r < rows; r++) {
-        const double* x = X + r * n; double* o = O + r * n;
-        double mx = dmax_row(x, n), acc[8] = {0}; long i = 0;
-        for (; i + 8 <= n; i += 8) for (int l = 0; l < 8; l++) acc[l] += exp_any_f64(x[i + l] - mx);
-        for (int l = 0; l < n - i; l++) acc[l] += exp_any_f64(x[i + l] - mx);
-        for (int h = 4; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
-        double c = mx + log_plain_f64(acc[0]);
-        for (i = 0; i < n; i++) o[i] = x[i] - c;
+/* log_softmax over rows, plain: max, then the sum of exp(x - max) in L lanes, then x - c */
+#define LOG_SOFTMAX_ROWS(name, T, L, rmax, expf_, logf_) \
+    __attribute__((noinline)) static void name(const T* X, T* O, long rows, long n) { \
+        for (long r = 0; r < rows; r++) { \
+            const T* x = X + r * n; T* o = O + r * n; \
+            T mx = rmax(x, n), acc[L] = {0}; long i = 0; \
+            for (; i + L <= n; i += L) for (int l = 0; l < L; l++) acc[l] += expf_(x[i + l] - mx); \
+            for (int l = 0; l < n - i; l++) acc[l] += expf_(x[i + l] - mx); \
+            for (int h = L / 2; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h]; \
+            T c = mx + logf_(acc[0]); \
+            for (i = 0; i < n; i++) o[i] = x[i] - c; \
+        } \
     }
-}
+LOG_SOFTMAX_ROWS(log_softmax_rows_f32, float, 16, row_max, exp_any_f32, log_plain_f32)
+LOG_SOFTMAX_ROWS(log_softmax_rows_f64, double, 8, dmax_row, exp_any_f64, log_plain_f64)
 static inline float gated_plain_f32(float v, float x) { return v * silu_plain_f32(x); }
 static inline float gated_fastact_f32(float v, float x) { return v * silu_fastact_f32(x); }
 static inline double gated_plain_f64(double v, double x) { return v * silu_plain_f64(x); }
