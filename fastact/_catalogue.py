@@ -717,7 +717,7 @@ ROWS = (
         "scale * (x if x > 0 else alpha * expm1(x)), scale = 1.0507009873554805, "
         "alpha = 1.6732632423543772",
         derivative="scale if x > 0 else scale * alpha * exp(x)",
-        backward_y="selu'(x) = y + scale * alpha for y <= 0",
+        backward_y="selu'(x) = y + scale * alpha for y <= 0 (0 at y = -scale * alpha, selu(-inf))",
         cost="exp", tail=("derivative", "backward_x"),
         cls="SELU", gain=0.75, torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
         bench={
