@@ -87,7 +87,9 @@ def test_a_tail_block_takes_the_exact_path_with_the_same_bits(act, dtype):
     """A block of 512 with one gate in the exp tail takes the exact path (the row's own
     elementwise kernels into buffers, then the products); the other blocks take the fused fast
     loop. Either way the bits are those of the composition, wherever the tail element is (first
-    or last of a block, in the short last block) and with every output aliasing an input."""
+    or last of a block, in the short last block), with no output an input (one pass: the fast
+    path and the check together, the block computed again) and with every output aliasing an
+    input (check first)."""
     f, d = _f(act)
     tail = -200.0 if dtype == np.float32 else -800.0
     n = 5 * 512 + 37
@@ -111,6 +113,7 @@ def test_a_tail_block_takes_the_exact_path_with_the_same_bits(act, dtype):
         # glu: the value half then the gate half along the first axis
         x = np.stack([v0, g])
         _eq(fastact.glu(x, axis=0, activation=act), want[None])
+        _eq(fastact.glu_backward(gr0[None], x, axis=0, activation=act), np.stack([wv, wg]))
 
 
 # --- against the reference, one precision up --------------------------------------------------
