@@ -16,6 +16,8 @@ contiguous), no partial overlap of an output with an input; everything is checke
 kernel writes. The kernels (one per activation and dtype, _kernels.pyx.tp) run on the thread
 pool with fixed chunks: the same bits at every thread count.
 """
+import math
+
 import numpy as np
 
 from . import _api
@@ -29,8 +31,17 @@ ACTIVATIONS = cat.gate_activations()
 assert ACTIVATIONS == tuple(_dispatch.GATE_NAMES), "fastact: rebuild the kernels"
 
 
+# the kernel names themselves, looked up first (activation_index's checks and resolution
+# cost about 1 us a call)
+_INDEX = {name: i for i, name in enumerate(ACTIVATIONS)}
+
+
 def activation_index(activation):
     """The kernel index of an activation name or alias; TypeError / ValueError naming it."""
+    if type(activation) is str:
+        i = _INDEX.get(activation)
+        if i is not None:
+            return i
     if not isinstance(activation, str):
         raise TypeError("activation: expected a str (the name of a parameter-free elementwise "
                         "function), got %s" % type(activation).__name__)
@@ -75,6 +86,9 @@ def gated(value, gate, *, activation="silu", out=None):
     The bits of ``value * fastact.<activation>(gate)``.
     """
     act = activation_index(activation)
+    r = _dispatch.gated_fast(act, value, gate, out)
+    if r is not None:
+        return r
     (v, g), o, result = _api.prepare((("value", value), ("gate", gate)), out)
     n = v.size
     _dispatch.gate_kernel(act, None, v, g, o, None, max(n, 1), n, 0, 0, 0, 0, 0, 0, 0)
@@ -132,8 +146,9 @@ def _glu_layout(x, axis):
         shape, mem_ax = shape[::-1], x.ndim - 1 - ax
     else:
         mem_ax = ax
-    outer = int(np.prod(shape[:mem_ax], dtype=np.int64))
-    inner = int(np.prod(shape[mem_ax + 1:], dtype=np.int64))
+    # (math.prod on Python ints: exact, and 0.1 us where np.prod took 4 us a call)
+    outer = math.prod(shape[:mem_ax])
+    inner = math.prod(shape[mem_ax + 1:])
     return ax, outer, length // 2, inner
 
 

@@ -387,3 +387,59 @@ def test_an_input_that_is_converted_is_still_checked_against_out():
         with pytest.raises(ValueError, match="out"):
             call()
         np.testing.assert_array_equal(buf, before)
+
+
+# --- gated's compiled fast path ------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gated_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dtype):
+    """fastact._kernels._dispatch.gated_fast (the call of gated without _api.prepare) takes
+    arrays of one dtype, shape and contiguous layout, with out absent, an input or a separate
+    array of that layout, and gives the bits of the checked path (gate_kernel on prepared
+    arrays); it declines (None) anything else, which gated then checks and converts or
+    refuses, and it never writes when it declines."""
+    from fastact import _gates
+    from fastact._kernels import _dispatch
+    act = _gates.activation_index("silu")
+    v, g = _data((7, 300), dtype, 41), _data((7, 300), dtype, 42, scale=5)
+    want = v * fastact.silu(g)
+    _eq(_dispatch.gated_fast(act, v, g, None), want)
+    o = np.empty_like(v)
+    assert _dispatch.gated_fast(act, v, g, o) is o
+    _eq(o, want)
+    vv, gg = v.copy(), g.copy()
+    assert _dispatch.gated_fast(act, vv, g, vv) is vv  # in place, into value
+    _eq(vv, want)
+    assert _dispatch.gated_fast(act, v, gg, gg) is gg  # in place, into the gate
+    _eq(gg, want)
+    vf, gf = np.asfortranarray(v), np.asfortranarray(g)
+    r = _dispatch.gated_fast(act, vf, gf, None)
+    assert r.flags.f_contiguous
+    _eq(r, want)
+    assert _dispatch.gated_fast(act, v[:0], g[:0], None).shape == (0, 300)
+    # declined: layouts that differ, dtypes that differ, non-contiguous, not arrays, an out
+    # that partially overlaps an input, a read-only out
+    other = np.float64 if dtype == np.float32 else np.float32
+    buf = np.concatenate([v.ravel(), v.ravel()])
+    ro = np.empty_like(v)
+    ro.flags.writeable = False
+    for args in [(vf, g, None), (v, g.astype(other), None), (v[:, ::2], g[:, ::2], None),
+                 (v.tolist(), g, None), (buf[:v.size].reshape(v.shape), g,
+                                         buf[5:5 + v.size].reshape(v.shape)),
+                 (v, g, ro), (v, g, np.empty_like(v, dtype=other))]:
+        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        assert _dispatch.gated_fast(act, *args) is None
+        for a, b in zip(args, before):
+            if b is not None:
+                _eq(a, b)
+    # across the thread threshold: the same bits on 1 and 2 threads
+    big_v, big_g = _data(300_000, dtype, 43), _data(300_000, dtype, 44, scale=5)
+    n0 = fastact.get_num_threads()
+    try:
+        fastact.set_num_threads(1)
+        one = fastact.gated(big_v, big_g)
+        fastact.set_num_threads(2)
+        two = fastact.gated(big_v, big_g)
+    finally:
+        fastact.set_num_threads(n0)
+    _eq(one, two)
+    _eq(one, big_v * fastact.silu(big_g))
