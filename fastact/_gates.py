@@ -203,6 +203,9 @@ def glu(x, *, axis=-1, activation="sigmoid", out=None):
         memory with x.
     """
     act = activation_index(activation)
+    r = _dispatch.glu_fast(act, x, axis, out)
+    if r is not None:
+        return r
     if out is not None and not isinstance(out, np.ndarray):
         raise TypeError("out: expected a numpy.ndarray, got %s" % type(out).__name__)
     _typed_out_check(x, out)

@@ -443,3 +443,54 @@ def test_gated_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(d
         fastact.set_num_threads(n0)
     _eq(one, two)
     _eq(one, big_v * fastact.silu(big_g))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_glu_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dtype):
+    """fastact._kernels._dispatch.glu_fast (glu without _api.prepare) takes a contiguous
+    float32/float64 array, an int axis along which its length is even, and out absent or a
+    separate array of the halved shape in x's memory order; its bits are those of the halves'
+    composition on every axis and layout. It declines (None) anything else without writing,
+    and glu then checks, converts or refuses."""
+    from fastact import _gates
+    from fastact._kernels import _dispatch
+    act = _gates.activation_index("sigmoid")
+    x = _data((4, 6, 10), dtype, 51, scale=5)
+    for arr in (x, np.asfortranarray(x)):
+        for axis in (0, 1, 2, -1, -3):
+            h = arr.shape[axis] // 2
+            a = np.take(arr, np.arange(h), axis=axis)
+            b = np.take(arr, np.arange(h, 2 * h), axis=axis)
+            want = a * fastact.sigmoid(b)
+            r = _dispatch.glu_fast(act, arr, axis, None)
+            _eq(r, want)
+            assert r.flags.f_contiguous == (not arr.flags.c_contiguous)
+            o = np.empty(want.shape, dtype, order="F" if not arr.flags.c_contiguous else "C")
+            assert _dispatch.glu_fast(act, arr, axis, o) is o
+            _eq(o, want)
+    v1 = _data(64, dtype, 52)
+    _eq(_dispatch.glu_fast(act, v1, 0, None), v1[:32] * fastact.sigmoid(v1[32:]))
+    assert _dispatch.glu_fast(act, x[:, :, :0], -1, None).shape == (4, 6, 0)
+    # declined: odd length, axis not an int or out of range, 0-d, not contiguous, another
+    # dtype or order or shape of out, out sharing memory with x, read-only out, not arrays
+    other = np.float64 if dtype == np.float32 else np.float32
+    ro = np.empty((4, 6, 5), dtype)
+    ro.flags.writeable = False
+    xs = _data(40, dtype, 53)
+    for args in [(x[:, :5], 1, None), (x, 3, None), (x, np.int64(2), None), (x, True, None),
+                 (x, 1.0, None), (np.array(1.0, dtype), 0, None), (x[:, ::2], 2, None),
+                 (x, 2, np.empty((4, 6, 5), other)), (x, 2, np.empty((4, 6, 5), dtype, "F")),
+                 (x, 2, np.empty((4, 6, 4), dtype)), (x, 2, ro), (x.tolist(), 2, None),
+                 (xs, 0, xs[5:25]), (x, 2, [0.0] * 5)]:
+        before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+        assert _dispatch.glu_fast(act, *args) is None
+        for a, b in zip(args, before):
+            if b is not None:
+                _eq(a, b)
+    # the public function: the same results either way (big-endian data takes the checked
+    # path), errors from the checked path
+    _eq(fastact.glu(x, axis=1), fastact.glu(x.astype(x.dtype.newbyteorder()), axis=1))
+    with pytest.raises(ValueError, match="odd"):
+        fastact.glu(x[:, :5], axis=1)
+    with pytest.raises(ValueError, match="shares memory"):
+        fastact.glu(xs, axis=0, out=xs[5:25])
