@@ -111,6 +111,9 @@ def gated_backward(grad, value, gate, *, activation="silu", out=None):
     The bits of ``grad * f(gate)`` and ``grad * value * f_derivative(gate)``.
     """
     act = activation_index(activation)
+    r = _dispatch.gated_backward_fast(act, grad, value, gate, out)
+    if r is not None:
+        return r
     o1 = o2 = None
     if out is not None:
         o1, o2 = _check_pair_out(out)

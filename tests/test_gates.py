@@ -494,3 +494,56 @@ def test_glu_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dty
         fastact.glu(x[:, :5], axis=1)
     with pytest.raises(ValueError, match="shares memory"):
         fastact.glu(xs, axis=0, out=xs[5:25])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gated_backward_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dtype):
+    """fastact._kernels._dispatch.gated_backward_fast: grad, value and gate of one dtype,
+    shape and layout; out None or a tuple of two arrays, each an input exactly or separate,
+    not overlapping each other. The bits of the composition, in place too; None (nothing
+    written) for anything else, which gated_backward then checks, converts or refuses."""
+    from fastact import _gates
+    from fastact._kernels import _dispatch
+    act = _gates.activation_index("silu")
+    gr, v, g = (_data((5, 200), dtype, 61), _data((5, 200), dtype, 62),
+                _data((5, 200), dtype, 63, scale=5))
+    wv, wg = gr * fastact.silu(g), gr * v * fastact.silu_derivative(g)
+    a, b = _dispatch.gated_backward_fast(act, gr, v, g, None)
+    _eq(a, wv)
+    _eq(b, wg)
+    o1, o2 = np.empty_like(v), np.empty_like(v)
+    r = _dispatch.gated_backward_fast(act, gr, v, g, (o1, o2))
+    assert r[0] is o1 and r[1] is o2
+    _eq(o1, wv)
+    _eq(o2, wg)
+    grc, vc, gc = gr.copy(), v.copy(), g.copy()  # in place: grad_value into grad, grad_gate into gate
+    r = _dispatch.gated_backward_fast(act, grc, vc, gc, (grc, gc))
+    assert r[0] is grc and r[1] is gc
+    _eq(grc, wv)
+    _eq(gc, wg)
+    grf, vf, gf = (np.asfortranarray(t) for t in (gr, v, g))
+    a, b = _dispatch.gated_backward_fast(act, grf, vf, gf, None)
+    assert a.flags.f_contiguous and b.flags.f_contiguous
+    _eq(a, wv)
+    _eq(b, wg)
+    # declined: layouts or dtypes that differ, a list for out, the same array twice, an out
+    # that partially overlaps an input, a read-only out, out in another order
+    other = np.float64 if dtype == np.float32 else np.float32
+    buf = np.concatenate([gr.ravel(), gr.ravel()])
+    shifted = buf[3:3 + gr.size].reshape(gr.shape)
+    ro = np.empty_like(v)
+    ro.flags.writeable = False
+    o3 = np.empty_like(v)
+    for args in [(grf, v, g, None), (gr, v, g.astype(other), None), (gr, v, g, [o1, o2]),
+                 (gr, v, g, (o1, o1)), (buf[:gr.size].reshape(gr.shape), v, g, (shifted, o2)),
+                 (gr, v, g, (ro, o2)), (gr, v, g, (o1, np.asfortranarray(o3))),
+                 (gr, v, g, (o1,)), (gr, v[:, ::2], g, None)]:
+        before = [np.array(t, copy=True) if isinstance(t, np.ndarray) else None
+                  for t in args[:3] + tuple(args[3] or ())]
+        assert _dispatch.gated_backward_fast(act, *args) is None
+        for t, bt in zip(args[:3] + tuple(args[3] or ()), before):
+            if bt is not None and t.flags.writeable:
+                _eq(t, bt)
+    # the public function: errors from the checked path
+    with pytest.raises(ValueError, match="overlap"):
+        fastact.gated_backward(gr, v, g, out=(o1, o1))
