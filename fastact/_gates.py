@@ -245,6 +245,9 @@ def glu_backward(grad, x, *, axis=-1, activation="sigmoid", out=None):
         Of x's shape and dtype; ``out=x`` computes in place; must not share memory with grad.
     """
     act = activation_index(activation)
+    r = _dispatch.glu_backward_fast(act, grad, x, axis, out)
+    if r is not None:
+        return r
     if out is not None and not isinstance(out, np.ndarray):
         raise TypeError("out: expected a numpy.ndarray, got %s" % type(out).__name__)
     _typed_out_check(x, out)

@@ -547,3 +547,56 @@ def test_gated_backward_fast_path_takes_what_it_should_and_agrees_with_the_check
     # the public function: errors from the checked path
     with pytest.raises(ValueError, match="overlap"):
         fastact.gated_backward(gr, v, g, out=(o1, o1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_glu_backward_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dtype):
+    """fastact._kernels._dispatch.glu_backward_fast: x as glu's fast path takes it, grad of
+    glu's output shape in x's memory order, out absent, x exactly, or separate from x and
+    grad. The bits of the composition on every axis and layout, in place too; None (nothing
+    written) for anything else, which glu_backward then checks, converts or refuses."""
+    from fastact import _gates
+    from fastact._kernels import _dispatch
+    act = _gates.activation_index("sigmoid")
+    x = _data((4, 6, 10), dtype, 71, scale=5)
+    for arr in (x, np.asfortranarray(x)):
+        order = "C" if arr.flags.c_contiguous else "F"
+        for axis in (0, 1, 2, -1):
+            h = arr.shape[axis] // 2
+            a = np.take(arr, np.arange(h), axis=axis)
+            b = np.take(arr, np.arange(h, 2 * h), axis=axis)
+            gr = np.array(_data(a.shape, dtype, 72), order=order)
+            want = np.concatenate([gr * fastact.sigmoid(b),
+                                   gr * a * fastact.sigmoid_derivative(b)], axis=axis)
+            r = _dispatch.glu_backward_fast(act, gr, arr, axis, None)
+            _eq(r, want)
+            assert r.flags[order + "_CONTIGUOUS"]
+            o = np.empty(arr.shape, dtype, order=order)
+            assert _dispatch.glu_backward_fast(act, gr, arr, axis, o) is o
+            _eq(o, want)
+            xc = arr.copy(order=order)  # in place
+            assert _dispatch.glu_backward_fast(act, gr, xc, axis, xc) is xc
+            _eq(xc, want)
+    # declined: grad of another shape, order or dtype, odd length, axis not an int, an out
+    # overlapping x partially or grad at all, out of another order, read-only x as out
+    other = np.float64 if dtype == np.float32 else np.float32
+    g2 = _data((4, 6, 5), dtype, 73)
+    buf = np.concatenate([x.ravel(), x.ravel()])
+    xb = buf[:x.size].reshape(x.shape)
+    gbuf = np.concatenate([g2.ravel(), np.zeros(x.size, dtype)])
+    xro = x.copy()
+    xro.flags.writeable = False
+    for args in [(g2[:, :, :4], x, 2, None), (np.asfortranarray(g2), x, 2, None),
+                 (g2.astype(other), x, 2, None), (g2, x[:, :, :9], 2, None),
+                 (g2, x, np.int64(2), None), (g2, xb, 2, buf[7:7 + x.size].reshape(x.shape)),
+                 (gbuf[:g2.size].reshape(g2.shape), x, 2, gbuf[:x.size].reshape(x.shape)),
+                 (g2, x, 2, np.empty(x.shape, dtype, "F")), (g2, xro, 2, xro),
+                 (g2.tolist(), x, 2, None)]:
+        arrays = [t for t in args if isinstance(t, np.ndarray)]
+        before = [t.copy() for t in arrays]
+        assert _dispatch.glu_backward_fast(act, *args) is None
+        for t, bt in zip(arrays, before):
+            _eq(t, bt)
+    with pytest.raises(ValueError, match="shares memory"):
+        fastact.glu_backward(gbuf[:g2.size].reshape(g2.shape), x, axis=2,
+                             out=gbuf[:x.size].reshape(x.shape))
