@@ -15,6 +15,11 @@ converted with NumPy's casting, ``out`` checked (type, dtype, shape, writable, a
 contiguous), no partial overlap of an output with an input; everything is checked before the
 kernel writes. The kernels (one per activation and dtype, _kernels.pyx.tp) run on the thread
 pool with fixed chunks: the same bits at every thread count.
+
+Each function first tries its compiled fast path (_dispatch.gated_fast, gated_backward_fast,
+glu_fast, glu_backward_fast: arrays already in the compute dtype and layout, checked in C, one
+kernel call); what a fast path declines (None) goes through the checks here, which convert it
+or raise.
 """
 import math
 
