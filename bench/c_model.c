@@ -371,13 +371,17 @@ static inline float row_max(const float* x, long n) {  /* integer max over order
     for (long i = 0; i < n; i++) { int32_t b = (int32_t)fb(x[i]); b ^= (b >> 31) & 0x7fffffff; m = b > m ? b : m; }
     return bf((uint32_t)(m ^ ((m >> 31) & 0x7fffffff)));
 }
-static inline float lane_sum(const float* v, long n) {
-    float acc[16] = {0}; long i = 0;
-    for (; i + 16 <= n; i += 16) for (int l = 0; l < 16; l++) acc[l] += v[i + l];
-    for (int l = 0; l < n - i; l++) acc[l] += v[i + l];
-    for (int h = 8; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
-    return acc[0];
+/* the sum of v over L lanes (L accumulators, then halved pairwise), as the kernels' row sums:
+ * lane_sum 16 floats, dlane_sum 8 doubles */
+#define LANE_SUM(name, T, L) \
+static inline T name(const T* v, long n) { \
+    T acc[L] = {0}; long i = 0; \
+    for (; i + L <= n; i += L) for (int l = 0; l < L; l++) acc[l] += v[i + l]; \
+    for (int l = 0; l < n - i; l++) acc[l] += v[i + l]; \
+    for (int h = L / 2; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h]; \
+    return acc[0]; \
 }
+LANE_SUM(lane_sum, float, 16) LANE_SUM(dlane_sum, double, 8)
 __attribute__((noinline)) static void softmax_rows(const float* X, float* O, long rows, long n, int sum) {
     for (long r = 0; r < rows; r++) {
         const float* x = X + r * n; float* o = O + r * n;
@@ -487,13 +491,6 @@ static inline double dmax_row(const double* x, long n) {
     double m = x[0];
     for (long i = 1; i < n; i++) m = x[i] > m ? x[i] : m;
     return m;
-}
-static inline double dlane_sum(const double* v, long n) {
-    double acc[8] = {0}; long i = 0;
-    for (; i + 8 <= n; i += 8) for (int l = 0; l < 8; l++) acc[l] += v[i + l];
-    for (int l = 0; l < n - i; l++) acc[l] += v[i + l];
-    for (int h = 4; h >= 1; h /= 2) for (int l = 0; l < h; l++) acc[l] += acc[l + h];
-    return acc[0];
 }
 __attribute__((noinline)) static void softmax_rows_f64(const double* X, double* O, long rows, long n) {
     for (long r = 0; r < rows; r++) {
