@@ -538,6 +538,118 @@ LOOP2(l_gated_plain32, float, gated_plain_f32) LOOP2(l_gated_fastact32, float, g
 LOOP2(l_gated_plain64, double, gated_plain_f64) LOOP2(l_glu_plain32, float, glu_plain_f32)
 LOOP2(l_glu_plain64, double, glu_plain_f64) LOOP2(l_glu_fastact64, double, glu_fastact_f64)
 
+/* Formula models (session 12): the kernels' fast paths, the work their bounds cost ("formula"
+ * in the catalogue), for the rows whose plain model leaves the verdict open. Each follows its
+ * kernel in _math.pxd.tp operation for operation (the same branches computed and selected);
+ * docs/performance.md, "formula models", says why each compensation is needed.
+ * - Tanhshrink float32: |x| <= 1: x^3 P(x^2) with x^2 and x^3 as hi + lo, P of degree 6 and
+ *   1/3 as hi + lo; beyond: (|x| - 1) + 2e/(1 + e), e = exp(-2|x|) (|x| clamped at 16), the
+ *   quotient corrected once (without the correction: 2.18 ULP at x = 1.0034); one select, one
+ *   copysign.
+ * - Mish float32: the kernel's double core, 4 lanes on avx2 (x clamped to [-200, 20], a
+ *   degree-8 Taylor exp, x n / (n + 2), n = w (w + 2)). The float formula within the bound
+ *   (N and D as hi + lo, the quotient corrected) ran 1.3-1.4x slower (session 8).
+ * - Mish float64: N and D as hi + lo pairs from e = exp(-|x|) and its rounding error, the
+ *   quotient corrected with its exact residual, x q + x c rounded once, the x e^x tail; the
+ *   derivative: its numerator as hi + lo (x > 0), h in t = x - x0 through a second expm1 near
+ *   mish's minimum x0 (x <= 0), the quotient over D^2 corrected once.
+ * - tanh float64: -em / (2 + em), em = expm1(-2|x|), the quotient corrected for the rounding
+ *   of 2 + em, as sigmoid's (the plain double quotient's analytic worst case is about 3 ULP). */
+static inline double sel64(int c, double a, double b) {  /* c ? a : b on the bits */
+    uint64_t m = -(uint64_t)c; return bd((db(a) & m) | (db(b) & ~m));
+}
+static inline double clamp64(double x, double lo, double hi) { return sel64(x < lo, lo, sel64(x > hi, hi, x)); }
+static inline double abs64(double x) { return bd(db(x) & 0x7fffffffffffffffull); }
+static inline double copysign64(double v, double s) { return bd((db(v) & 0x7fffffffffffffffull) | (db(s) & 0x8000000000000000ull)); }
+static inline double pow2_64(int64_t k) { return bd((uint64_t)(k + 1023) << 52); }
+static inline double red64(double y, int64_t* k) {  /* y = k ln2 + r */
+    double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
+    *k = (int64_t)(db(t) - db(6755399441055744.0));
+    return D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
+}
+static inline double recip_est64(double v) { double y = bd(0x7FDE623822FC16E6ull - db(v)); return y * D(-v, y, 2.0); }
+static const float TSH32[] = {-0.13333310186862946f, 0.05396341532468796f, -0.021829551085829735f,
+    0.008697854354977608f, -0.003206813707947731f, 0.0009235081961378455f, -0.00014279528113547713f};
+static inline float tanhshrink_fastact_f32(float x) {
+    float a = bf(fb(x) & 0x7fffffffu), y = -2.f * sel32(a > 16.f, 16.f, a);
+    float t = F(y, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
+    int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
+    float e = (1.f + em32(F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, y)))) * pow2_32(k);
+    float d = 1.f + e, delta = (1.f - d) + e, n = e + e, q = n / d;
+    q = F(F(-q, delta, F(-q, d, n)), 1.f - 0.5f * q, q);
+    float big = (a - 1.f) + q;
+    float u = a * a, ul = F(a, a, -u), c = a * u, cl = F(a, u, -c) + a * ul, p = TSH32[6];
+    p = F(p, u, TSH32[5]); p = F(p, u, TSH32[4]); p = F(p, u, TSH32[3]);
+    p = F(p, u, TSH32[2]); p = F(p, u, TSH32[1]); p = F(p, u, TSH32[0]);
+    float rest = F(u, p, -9.934107758624577e-09f);
+    float small = F(c, 0.3333333432674408f, F(c, rest, cl * 0.3333333432674408f));
+    float r = a <= 1.f ? small : big;
+    return bf((fb(r) & 0x7fffffffu) | (fb(x) & 0x80000000u));
+}
+static inline float mish_fastact_f32(float x) {
+    int64_t k;
+    double xd = x, xc = clamp64(xd, -200.0, 20.0), em = em64_light(red64(xc, &k)), s = pow2_64(k);
+    double w = D(em, s, s), n = w * (w + 2.0);
+    float r = (float)(xd > 20.0 ? xd : xc * (n / (n + 2.0)));
+    return x == x ? r : x;
+}
+static inline double mish_nd64(int pos, double e, double el, double* n, double* nl, double* dl) {
+    double a = e + 2.0, al = (2.0 - a) + e, n0 = e * a;
+    double n0l = (D(e, a, -n0) + e * al) + el * (a + e);
+    double d0 = 2.0 + n0, d0l = ((2.0 - d0) + n0) + n0l;
+    double e2 = e + e, n1 = 1.0 + e2, n1l = ((1.0 - n1) + e2) + (el + el);
+    double ee = e * e, ee2 = ee + ee, d1 = n1 + ee2;
+    double d1l = ((n1 - d1) + ee2) + (n1l + 2.0 * (D(e, e, -ee) + 2.0 * (e * el)));
+    *n = sel64(pos, n1, n0); *nl = sel64(pos, n1l, n0l); *dl = sel64(pos, d1l, d0l);
+    return sel64(pos, d1, d0);
+}
+static inline double mish_fastact_f64(double x) {
+    int64_t k;
+    double xc = clamp64(x, -1500.0, 1000.0), em = em64(red64(-abs64(xc), &k)), s = pow2_64(k);
+    double e = D(em, s, s), el = D(em, s, s - e), n, nl, dl;
+    double d = mish_nd64(x > 0.0, e, el, &n, &nl, &dl);
+    double q = n / d, c = (D(-q, d, n) + D(-q, dl, nl)) * recip_est64(d);
+    double m = D(xc, q, xc * c), tail = D(xc, em, xc) * s;
+    return (x > 40.0) | (x != x) ? x : copysign64(x < -38.0 ? tail : m, x);
+}
+static inline double mish_d_fastact_f64(double x) {
+    int64_t k, kt;
+    int pos = x > 0.0;
+    double xc = clamp64(x, -1500.0, 1000.0), em = em64(red64(-abs64(xc), &k)), s = pow2_64(k);
+    double e = D(em, s, s), el = D(em, s, s - e), n, nl, dl;
+    double d = mish_nd64(pos, e, el, &n, &nl, &dl);
+    double dd = d * d, ddl = D(d, d, -dd) + 2.0 * (d * dl), rd = recip_est64(dd);
+    double xx = ((4.0 * xc) * (e * e)) * (1.0 + e), num = D(n, d, xx);
+    double numl = (D(n, d, -(n * d)) - ((num - xx) - n * d)) + D(nl, d, n * dl);
+    double th = xc - -1.1924312145154952, tl = 4.8484829848031045549e-17;
+    double tc = clamp64(th, -2.0, 1.0), et = em64(red64(tc, &kt)), st = pow2_64(kt);
+    double emt = D(tl, D(et, st, st), D(et, st, st - 1.0));
+    double b = D(D(0.027951242009170138, emt, 0.4522603229111282), emt, 1.194033938963939);
+    double f = D(0.3034825352815289, emt, 1.303482535281529), th4 = 4.0 * th;
+    double ht = D(th4, 1.303482535281529, D(emt, D(th4, 0.3034825352815289, b),
+                                            D(th4, 1.9811174347644091e-17, (4.0 * tl) * f)));
+    double a = e + 2.0, al = ((2.0 - a) + e) + el, ow = 1.0 + e, owl = ((1.0 - ow) + e) + el;
+    double x4 = (4.0 * xc) * ow, x4l = D(4.0 * xc, ow, -x4) + (4.0 * xc) * owl;
+    double hd = D(a, d, x4 + ((a * dl + al * d) + x4l));
+    double h = abs64(xc + 1.4875) <= 0.8875 ? ht : hd;
+    double top = sel64(pos, num, h), topl = sel64(pos, numl, 0.0);
+    double q0 = top / dd, c = (D(-q0, dd, top) + D(-q0, ddl, topl)) * rd;
+    double emu = pos ? 0.0 : em;
+    double r = q0 + D(q0, emu, D(c, emu, c));
+    return pos ? r : (x == x ? r * pow2_64(k) : x);
+}
+static inline double tanh_fastact_f64(double x) {
+    int64_t k;
+    double y = -2.0 * abs64(x);
+    y = y < -40.0 ? -40.0 : y;
+    double e = em64(red64(y, &k)), s = pow2_64(k), em = D(e, s, s - 1.0);
+    double d = 2.0 + em, delta = (2.0 - d) + em, q = -em / d;
+    return copysign64(D(D(-q, delta, D(-q, d, -em)), (1.0 + q) * 0.5, q), x);
+}
+LOOP(l_tsh_fastact32, float, tanhshrink_fastact_f32) LOOP(l_mish_fastact32, float, mish_fastact_f32)
+LOOP(l_mish_fastact64, double, mish_fastact_f64) LOOP(l_mishd_fastact64, double, mish_d_fastact_f64)
+LOOP(l_tanh_fastact64, double, tanh_fastact_f64)
+
 /* `c_model table`: every loop below timed on 1 Mi elements (softmax_rows on 1024 x 1000), one
  * line each, "model <loop> <G elements/s>". The catalogue names the loops that model each row
  * and pass against PyTorch (fastact/_catalogue.py, ("model", pass) in a row's bench data):
@@ -564,7 +676,8 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M1F(l_elu32), M1D(l_elu64), M2F(l_elub32), M2D(l_elub64), M1F(l_softsign32),
     M1D(l_softsign64), M1D(l_gelu64), M1D(l_gelud64), M2F(l_gated_plain32),
     M2F(l_gated_fastact32), M2D(l_gated_plain64), M2F(l_glu_plain32), M2D(l_glu_plain64),
-    M2D(l_glu_fastact64),
+    M2D(l_glu_fastact64), M1F(l_tsh_fastact32), M1F(l_mish_fastact32), M1D(l_mish_fastact64),
+    M1D(l_mishd_fastact64), M1D(l_tanh_fastact64),
 };
 static void table(const float* x, float* o, const double* X, double* O, const float* u,
                   const double* U, long n) {

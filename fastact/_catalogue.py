@@ -780,7 +780,8 @@ ROWS = (
         cost="exp", tail=("derivative", "backward_x"),
         cls="Tanh", gain=5.0 / 3.0, torch="torch.tanh(x)", bounds=SMOOTH_BOUNDS,
         bench={
-            ("model", "forward"): ({"plain": "l_tanh_div32"}, {"plain": "l_tanh64"}),
+            ("model", "forward"): ({"plain": "l_tanh_div32"},
+                                   {"plain": "l_tanh64", "formula": "l_tanh_fastact64"}),
             ("numpy", "forward"): (None, "np.tanh(x, out=o)"),
             ("numpy", "derivative"): (
                 "1 - np.tanh(x)**2, ufuncs into o",
@@ -936,8 +937,10 @@ ROWS = (
         cost="exp", tail=("forward", "derivative", "backward_x"),
         cls="Mish", torch="F.mish(x)", bounds=SMOOTH_BOUNDS,
         bench={
-            ("model", "forward"): ({"plain": "l_mish32"}, {"plain": "l_mish64"}),
-            ("model", "backward(x)"): ({"plain": "l_mishd32"}, {"plain": "l_mishd64"}),
+            ("model", "forward"): ({"plain": "l_mish32", "formula": "l_mish_fastact32"},
+                                   {"plain": "l_mish64", "formula": "l_mish_fastact64"}),
+            ("model", "backward(x)"): ({"plain": "l_mishd32"},
+                                       {"plain": "l_mishd64", "formula": "l_mishd_fastact64"}),
             ("numpy", "forward"): (
                 "x * np.tanh(np.logaddexp(0, x)), ufuncs into o",
                 "(np.logaddexp(0, x, out=o), np.tanh(o, out=o), np.multiply(o, x, out=o))[-1]"),
@@ -982,7 +985,8 @@ ROWS = (
         passes=("forward", "derivative", "backward_x"),
         cost="exp", cls="Tanhshrink", torch="F.tanhshrink(x)", bounds=SMOOTH_BOUNDS,
         bench={
-            ("model", "forward"): ({"plain": "l_tsh32"}, {"plain": "l_tsh64"}),
+            ("model", "forward"): ({"plain": "l_tsh32", "formula": "l_tsh_fastact32"},
+                                   {"plain": "l_tsh64"}),
             ("numpy", "forward"): ("x - np.tanh(x), ufuncs into o",
                                    "(np.tanh(x, out=o), np.subtract(x, o, out=o))[-1]"),
             ("numexpr", "forward"): (None, "x - tanh(x)"),
