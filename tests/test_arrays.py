@@ -9,7 +9,8 @@ Covered: lists, nested lists and Python scalars (-> float64, 0-d ndarray for a s
 int and bool arrays (-> float64); float16 (computed in float32, returned as float16);
 non-ndarray arguments adopting the call's dtype (grad list with float32 x, prelu weight
 list, softmax_backward grad list); non-contiguous inputs (strided, transposed strided,
-negative strides, broadcast read-only views) out-of-place; F-contiguous out with C input
+negative strides, broadcast read-only views) out-of-place, and without fastact._api.prepare
+where they are float32/float64 ndarrays and out= is absent; F-contiguous out with C input
 (elementwise, backward, prelu, softmax along an axis); mixed C/F grad and x; exact aliasing
 through a different view object; out-of-place calls leave their inputs alone.
 """
@@ -18,7 +19,7 @@ import pytest
 
 import fastact
 from _oracle import (
-    DTYPES, ELEMENTWISE, HAS_ALPHA, assert_ulp, bound, grads, mixed_values, needed_params, oracle,
+    DTYPES, catalogue, ELEMENTWISE, HAS_ALPHA, assert_ulp, bound, grads, mixed_values, needed_params, oracle,
     params_for, passes_of,
 )
 
@@ -195,6 +196,95 @@ def test_noncontiguous_inputs(name, pass_, dtype):
             assert got.shape == v.shape and got.dtype == dtype
             assert got.tobytes("C") == want.tobytes("C"), label
             assert v.tobytes() == before
+
+
+@pytest.fixture
+def prepare_calls(monkeypatch):
+    """The list of fastact._api.prepare's calls during a test (the first argument name of
+    each): prepare still runs."""
+    from fastact import _api
+    calls = []
+    real = _api.prepare
+
+    def counting(*args, **kwargs):
+        calls.append(args[0][0][0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_api, "prepare", counting)
+    return calls
+
+
+@DT
+@pytest.mark.parametrize("name,pass_", ALL_PASSES)
+def test_strided_ndarrays_do_not_need_the_checked_path(name, pass_, dtype, prepare_calls):
+    """A strided float32/float64 ndarray without out= runs on its C-order copy in the compiled
+    layer (_dispatch._c_order), without fastact._api.prepare: a C-contiguous result with the
+    bits of the contiguous call. What prepare must convert or refuse still reaches it."""
+    calls = prepare_calls
+    base = mixed_values(60, dtype, seed=9).reshape(3, 4, 5)
+    gbase = grads((3, 4, 5), dtype, seed=10)
+    kw = params_for(name)
+    for label, v in _noncontig_views(base):
+        for gv in (gbase, _noncontig_views(gbase)[0][1]):
+            want = run(name, pass_, np.ascontiguousarray(v), np.ascontiguousarray(gv), **kw)
+            got = run(name, pass_, v, gv, **kw)
+            assert calls == [], (label, calls)
+            assert type(got) is np.ndarray and got.flags.c_contiguous and got.dtype == dtype
+            assert got.tobytes() == want.tobytes(), label
+    # byte-swapped, float16, a list, out=: converted by prepare, the same values
+    v = _noncontig_views(base)[0][1]
+    g = np.ascontiguousarray(gbase)
+    swapped = v.astype(v.dtype.newbyteorder(">" if np.little_endian else "<"))
+    got = run(name, pass_, swapped, g.astype(swapped.dtype), **kw)
+    assert calls and got.dtype == dtype and got.dtype.isnative
+    assert got.tobytes() == run(name, pass_, np.ascontiguousarray(v), g, **kw).tobytes()
+    calls.clear()
+    run(name, pass_, v.astype(np.float16), g.astype(np.float16), **kw)
+    assert calls
+    calls.clear()
+    o = np.empty(v.shape, dtype)
+    kw = kw or needed_params(name)
+    if pass_ in ("forward", "derivative"):
+        getattr(fastact, name + ("" if pass_ == "forward" else "_derivative"))(v, out=o, **kw)
+    else:
+        arg = {"x": v} if pass_ == "backward_x" else {"y": v}
+        getattr(fastact, name + "_backward")(g, **arg, out=o, **kw)
+    assert calls
+    assert o.tobytes() == run(name, pass_, np.ascontiguousarray(v), g, **kw).tobytes()
+    calls.clear()
+    if pass_ in ("backward_x", "backward_y"):  # (a dtype mismatch is still refused)
+        other = np.float64 if dtype == np.float32 else np.float32
+        with pytest.raises(TypeError, match="dtype"):
+            run(name, pass_, v, g.astype(other), **kw)
+        assert calls
+
+
+@DT
+@pytest.mark.parametrize("name", [r.name for r in catalogue.ROWS if r.kind == "axis"])
+def test_strided_ndarrays_along_an_axis_do_not_need_the_checked_path(name, dtype,
+                                                                     prepare_calls):
+    """softmax and the other axis rows: a strided ndarray (and grad, y) without out= runs on
+    its C-order copy without fastact._api.prepare, with the bits of the contiguous call, on
+    every axis; a bad axis is still prepare's error."""
+    calls = prepare_calls
+    f, fb = getattr(fastact, name), getattr(fastact, name + "_backward")
+    base = mixed_values(60, dtype, seed=11).reshape(3, 4, 5)
+    g = grads((3, 4, 5), dtype, seed=12)
+    for label, v in _noncontig_views(base):
+        for axis in (0, 1, -1):
+            want = f(np.ascontiguousarray(v), axis=axis)
+            got = f(v, axis=axis)
+            assert got.flags.c_contiguous and got.tobytes() == want.tobytes(), (label, axis)
+            gv = _noncontig_views(g)[0][1]
+            want = fb(g, y=want, axis=axis)
+            got = fb(gv, y=_noncontig_views(got)[1][1], axis=axis)
+            assert got.tobytes() == want.tobytes(), (label, axis)
+            assert calls == [], (label, axis)
+    with pytest.raises(ValueError, match="axis"):
+        f(v, axis=3)
+    with pytest.raises(TypeError, match="axis"):
+        f(v, axis="0")
+    assert len(calls) == 2
 
 
 @DT
