@@ -18,8 +18,9 @@ pool with fixed chunks: the same bits at every thread count.
 
 Each function first tries its compiled fast path (_dispatch.gated_fast, gated_backward_fast,
 glu_fast, glu_backward_fast: arrays already in the compute dtype and layout, checked in C, one
-kernel call); what a fast path declines (None) goes through the checks here, which convert it
-or raise.
+kernel call; gated's also take rows of contiguous elements a row step apart, such as the
+halves of a fused projection, without copying them); what a fast path declines (None) goes
+through the checks here, which convert it or raise.
 """
 import math
 

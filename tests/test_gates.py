@@ -446,6 +446,74 @@ def test_gated_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(d
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ["silu", "gelu", "relu"])
+def test_gates_run_on_the_halves_of_a_fused_projection_without_copies(dtype, activation,
+                                                                     monkeypatch):
+    """gated and gated_backward on rows of contiguous elements with a row step (the halves
+    h[..., :d] and h[..., d:] of a fused projection, 2-d and 3-d) run the gate kernel on them
+    directly (_dispatch._gated_rows, _gated_backward_rows), without fastact._api.prepare, into
+    new or separate C-contiguous outputs: the bits of the contiguous call, on 1 and 2
+    threads. What they decline (other layouts, an out that overlaps an input's memory) is
+    still prepare's, with the right values."""
+    from fastact import _api
+    calls = []
+    real = _api.prepare
+    monkeypatch.setattr(_api, "prepare", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for shape in [(7, 600), (2, 5, 600), (1, 600), (4100, 160)]:
+        h = _data(shape, dtype, 51, scale=4)
+        d = shape[-1] // 2
+        up, gate = h[..., :d], h[..., d:]
+        gs = _data(shape, dtype, 52)[..., :d]  # (a grad that is a half too)
+        g = gs.copy()
+        uc, gc = up.copy(), gate.copy()
+        want = fastact.gated(uc, gc, activation=activation)
+        want_b = fastact.gated_backward(g, uc, gc, activation=activation)
+        calls.clear()
+        n0 = fastact.get_num_threads()
+        try:
+            for threads in (1, 2):
+                fastact.set_num_threads(threads)
+                got = fastact.gated(up, gate, activation=activation)
+                assert got.flags.c_contiguous
+                _eq(got, want)
+                _eq(fastact.gated(uc, gate, activation=activation), want)  # one contiguous
+                o = np.empty_like(uc)
+                assert fastact.gated(up, gate, activation=activation, out=o) is o
+                _eq(o, want)
+                for got_b in (fastact.gated_backward(g, up, gate, activation=activation),
+                              fastact.gated_backward(gs, up, gate, activation=activation)):
+                    _eq(got_b[0], want_b[0])
+                    _eq(got_b[1], want_b[1])
+                o1, o2 = np.empty_like(uc), np.empty_like(uc)
+                r = fastact.gated_backward(g, up, gate, activation=activation, out=(o1, o2))
+                assert r[0] is o1 and r[1] is o2
+                _eq(o1, want_b[0])
+                _eq(o2, want_b[1])
+        finally:
+            fastact.set_num_threads(n0)
+        assert calls == [], shape
+    # declined to the checked path: an out inside the inputs' memory (refused there, nothing
+    # written), rows that run backwards, a transposed half (computed there)
+    h = _data((6, 40), dtype, 53)
+    want = fastact.gated(h[:, :20].copy(), h[:, 20:].copy(), activation=activation)
+    o = h[:3].reshape(6, 20)  # (C-contiguous, overlapping the rows of both halves)
+    before = h.copy()
+    with pytest.raises(ValueError, match="out: overlaps value"):
+        fastact.gated(h[:, :20], h[:, 20:], activation=activation, out=o)
+    with pytest.raises(ValueError, match="out: overlaps"):
+        fastact.gated_backward(h[:, :20], h[:, :20], h[:, 20:], activation=activation,
+                               out=(o, np.empty_like(o)))
+    assert calls
+    _eq(h, before)
+    calls.clear()
+    _eq(fastact.gated(h[::-1, :20], h[::-1, 20:], activation=activation), want[::-1])
+    assert calls
+    calls.clear()
+    _eq(fastact.gated(h[:, :20].T, h[:, 20:].T, activation=activation), want.T)
+    assert calls
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_glu_fast_path_takes_what_it_should_and_agrees_with_the_checked_path(dtype):
     """fastact._kernels._dispatch.glu_fast (glu without _api.prepare) takes a contiguous
     float32/float64 array, an int axis along which its length is even, and out absent or a
