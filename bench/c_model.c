@@ -649,6 +649,138 @@ static inline double tanh_fastact_f64(double x) {
 LOOP(l_tsh_fastact32, float, tanhshrink_fastact_f32) LOOP(l_mish_fastact32, float, mish_fastact_f32)
 LOOP(l_mish_fastact64, double, mish_fastact_f64) LOOP(l_mishd_fastact64, double, mish_d_fastact_f64)
 LOOP(l_tanh_fastact64, double, tanh_fastact_f64)
+/* GELU (erf form) float64, the kernel's formula (gelu_exp_f64, gelu_q_f64, gelu_f64 and
+ * gelu_d_parts_f64 in _math.pxd.tp, with its coefficients): exp(-a^2/2) with a^2 = h + hl and
+ * the reduced argument's rounding error carried in; y = 2a/(a + KS) - 1 with its error yl
+ * (times a cubic fit of g'), g's last Horner step as hi + lo, 1 + sqrt2 a as hi + lo, the
+ * quotient g / (1 + sqrt2 a) corrected with its exact remainder, the products as hi + lo; the
+ * derivative's t H(t) within 0.5 of its zero a0. The plain double formula rounds a^2 into
+ * the exp: exp(-a^2/2)'s relative error grows as a^2/2 2^-53 (about 700 ULP at a = 37). */
+static inline double two_sum_err64(double a, double b, double s) { double bb = s - a; return (a - (s - bb)) + (b - bb); }
+static inline double gelu_exp64(double a, int64_t* k) {
+    double h = a * a, y = -0.5 * h, t = D(y, 1.44269504088896338700, 6755399441055744.0);
+    double kf = t - 6755399441055744.0;
+    *k = (int64_t)(db(t) - db(6755399441055744.0));
+    double t1 = D(kf, -6.93147180369123816490e-01, y), t2 = D(kf, -1.90821492927058770002e-10, -0.5 * D(a, a, -h));
+    double r = t1 + t2, rl = (t1 - r) + t2, e = em64(r);
+    return e + D(e, rl, rl);
+}
+static const double GE64[] = {3.1378846511761647155e-10, -2.5140918998270645806e-10,
+    -4.9635838442979722874e-9, 9.631295465367069972e-10, 3.9304099148410575474e-8,
+    -4.7500921083452585513e-9, -2.5735277487980382243e-7, 1.0449714867271399527e-7,
+    1.6414822539908352877e-6, -1.8624824255035108774e-6, -9.7499031786008597124e-6,
+    2.573758882898624349e-5, 3.4320347508889329807e-5, -2.7565882737069494627e-4,
+    3.8021766230428493817e-4, 1.363152669811442509e-3, -8.8390593064672480873e-3,
+    0.026979322156407603806, -0.057346242331421658033, 0.091853715862812994068,
+    -0.10986577623406552431, 0.084511961061240909866, 1.6134389831377516654e-3,
+    -0.14026688494092275107};
+static const double GDG64[] = {-1.0458433744910809112, 0.79223481428489611323,
+    0.15164958331136928289, -0.20431341078017955846};
+static const double GHE64[] = {3.349597917571709189e-8, -2.9954550366794680763e-9,
+    -5.6942559026798596573e-7, 4.334404532212634618e-7, 7.7482647063478446059e-6,
+    -1.1214516928818857106e-5, -8.615945268854124505e-5, 1.8633976419999437776e-4,
+    7.4482683673372131288e-4, -2.2395380694159657916e-3, -4.5392283790482982495e-3,
+    0.019421679838242333512, 0.014771522148242961446, -0.11400823329722265846,
+    0.018199676398671094267, 0.3882849829905520028};
+#define HORNER(v, x, C, n) _Pragma("GCC unroll 32") for (int i_ = 1; i_ < (n); i_++) v = D(v, x, C[i_]);
+static inline double gelu_q64(double a, double* ql) {
+    double v = (a + a) / (a + 5.25), y = v - 1.0, yl = (-1.0 - y) + v, p = GE64[0], dg = GDG64[0];
+    HORNER(p, y, GE64, 24) HORNER(dg, y, GDG64, 4)
+    double s = y * p, sl = D(y, p, -s) + yl * dg;
+    double gh = 1.2382210155455591342 + s, gl = (((1.2382210155455591342 - gh) + s) + sl) + 5.588088445760077e-17;
+    double t = a * 1.4142135623730951, tl = D(a, 1.4142135623730951, -t) + a * -9.667293313452913e-17;
+    double dh = 1.0 + t, dl = two_sum_err64(1.0, t, dh) + tl, w = 1.0 / dh, q0 = gh * w;
+    *ql = ((D(-q0, dh, gh) + gl) - q0 * dl) * w;
+    return q0;
+}
+static inline double gelu_fastact_f64(double x) {
+    int64_t k;
+    double ql, a = abs64(x), lim = sel64(x < 0.0, 39.0, 9.0), ac = sel64(a > lim, lim, a);
+    double e = gelu_exp64(ac, &k), q = gelu_q64(ac, &ql);
+    double p = ac * q, pl = D(ac, q, -p) + ac * ql, u = p * e, r0 = p + u;
+    double r = ((r0 + ((two_sum_err64(p, u, r0) + D(p, e, -u)) + D(pl, e, pl))) * 0.5) * pow2_64(k);
+    return x < 0.0 ? -r : x - r;
+}
+static inline double gelu_d_fastact_f64(double x) {
+    int64_t k;
+    double ql, a = abs64(x), lim = sel64(x < 0.0, 55.0, 9.0), ac = sel64(a > lim, lim, a);
+    double e = gelu_exp64(ac, &k), q = gelu_q64(ac, &ql);
+    double p = ac * 0.3989422804014327, pl = D(ac, 0.3989422804014327, -p) + ac * -2.49232720227773e-17;
+    double b = (0.5 * q - p) + (0.5 * ql - pl), t = (ac - 0.7517915246935645) - -1.4956759177009883e-17;
+    double h = GHE64[0];
+    HORNER(h, t, GHE64, 16)
+    h = -0.43149399231404691979 + D(h, t, -2.7312180971500348e-17);
+    int near = abs64(t) <= 0.5;
+    double f = (near ? t * h : D(e, b, b)) * pow2_64(near ? 0 : k);
+    return x == x ? (x < 0.0 ? f : 1.0 - f) : x;
+}
+LOOP(l_gelu_fastact64, double, gelu_fastact_f64) LOOP(l_gelud_fastact64, double, gelu_d_fastact_f64)
+/* softmax float64 and log_softmax (both dtypes), the kernels' formulas (the rows kernels,
+ * _log_sum_exp and _sum in _kernels.pyx.tp): max and min over order keys in one pass; per
+ * block of 1024, 16-lane block sums added into a double TwoSum accumulator. softmax:
+ * exp(x - mx) corrected for the rounding of x - mx (TwoSum: an error of |x - mx| 2^-53 in the
+ * exponent is that relative error in the result, hundreds of ULP at |x - mx| = 700), then the
+ * scaling by 1/sum. log_softmax: exp(x - mx) into a buffer (0 where x = mx, counted as ties),
+ * lse = log1p(sum + ties - 1) in double, so that the largest entries keep their relative
+ * accuracy (log(sum) would round 1 + a small sum: -lse, the result at the maximum, would lose
+ * its digits); then (x - mx) - lse. (The one log of a row is this file's log_plain_f64, not
+ * libm's log1p: it is not linked, and one call a row costs little.) */
+#define ROW_MAX_MIN(name, T, I, U, SH) \
+static inline T name(const T* x, long n, T* mn) { \
+    I m = (I)((U)1 << SH), lo = ~m; /* (the smallest and largest keys) */ \
+    for (long i = 0; i < n; i++) { \
+        I b; memcpy(&b, &x[i], sizeof b); b ^= (b >> SH) & (I)(((U)1 << SH) - 1); \
+        m = b > m ? b : m; lo = b < lo ? b : lo; \
+    } \
+    I c = m ^ ((m >> SH) & (I)(((U)1 << SH) - 1)); T r; memcpy(&r, &c, sizeof r); \
+    c = lo ^ ((lo >> SH) & (I)(((U)1 << SH) - 1)); memcpy(mn, &c, sizeof c); \
+    return r; \
+}
+ROW_MAX_MIN(row_max_min, float, int32_t, uint32_t, 31) ROW_MAX_MIN(drow_max_min, double, int64_t, uint64_t, 63)
+LANE_SUM(dlane_sum16, double, 16)
+static inline double exp_shifted64(double x, double mx) {
+    int64_t k;
+    double hi = x - mx, r = red64(hi, &k) + two_sum_err64(x, -mx, hi);
+    return (1.0 + em64(r)) * pow2_64(k);
+}
+#define BLOCK_SUMS(T, v, n, lsum, hi, lo) \
+    for (long c_ = 0; c_ < (n); c_ += 1024) { \
+        double s_ = lsum((v) + c_, (n) - c_ < 1024 ? (n) - c_ : 1024), t_ = hi + s_, b_ = t_ - hi; \
+        lo += (hi - (t_ - b_)) + (s_ - b_); hi = t_; \
+    }
+__attribute__((noinline)) static void softmax_fastact_rows64(const double* X, double* O, long rows, long n) {
+    for (long r = 0; r < rows; r++) {
+        const double* x = X + r * n; double* o = O + r * n;
+        double mn, mx = drow_max_min(x, n, &mn), hi = 0, lo = 0;
+        for (long i = 0; i < n; i++) o[i] = exp_shifted64(x[i], mx);
+        BLOCK_SUMS(double, o, n, dlane_sum16, hi, lo)
+        double inv = 1.0 / (hi + lo);
+        for (long i = 0; i < n; i++) o[i] *= inv;
+    }
+}
+#define LOG_SOFTMAX_FASTACT_ROWS(name, T, I, rmaxmin, expf_, lsum) \
+__attribute__((noinline)) static void name(const T* X, T* O, long rows, long n) { \
+    T buf[1024]; \
+    for (long r = 0; r < rows; r++) { \
+        const T* x = X + r * n; T* o = O + r * n; \
+        T mn, mx = rmaxmin(x, n, &mn); \
+        double hi = 0, lo = 0; long ties = 0; \
+        for (long c = 0; c < n; c += 1024) { \
+            long cn = n - c < 1024 ? n - c : 1024; I cnt = 0; \
+            for (long j = 0; j < cn; j++) { \
+                T d = x[c + j] - mx; \
+                buf[j] = d == 0 ? 0 : expf_(d); cnt += d == 0; \
+            } \
+            ties += cnt; \
+            double v = lsum(buf, cn), t = hi + v, bb = t - hi; \
+            lo += (hi - (t - bb)) + (v - bb); hi = t; \
+        } \
+        T lse = (T)log_plain_f64(1.0 + ((hi + lo) + (double)(ties - 1))); \
+        for (long i = 0; i < n; i++) o[i] = (x[i] - mx) - lse; \
+    } \
+}
+LOG_SOFTMAX_FASTACT_ROWS(log_softmax_fastact_rows32, float, int32_t, row_max_min, exp_any_f32, lane_sum)
+LOG_SOFTMAX_FASTACT_ROWS(log_softmax_fastact_rows64, double, int64_t, drow_max_min, exp_any_f64, dlane_sum16)
 
 /* `c_model table`: every loop below timed on 1 Mi elements (softmax_rows on 1024 x 1000), one
  * line each, "model <loop> <G elements/s>". The catalogue names the loops that model each row
@@ -677,7 +809,8 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M1D(l_softsign64), M1D(l_gelu64), M1D(l_gelud64), M2F(l_gated_plain32),
     M2F(l_gated_fastact32), M2D(l_gated_plain64), M2F(l_glu_plain32), M2D(l_glu_plain64),
     M2D(l_glu_fastact64), M1F(l_tsh_fastact32), M1F(l_mish_fastact32), M1D(l_mish_fastact64),
-    M1D(l_mishd_fastact64), M1D(l_tanh_fastact64),
+    M1D(l_mishd_fastact64), M1D(l_tanh_fastact64), M1D(l_gelu_fastact64),
+    M1D(l_gelud_fastact64),
 };
 static void table(const float* x, float* o, const double* X, double* O, const float* u,
                   const double* U, long n) {
@@ -695,6 +828,9 @@ static void table(const float* x, float* o, const double* X, double* O, const fl
     printf("model softmax_rows64 %.4f\n", 1024 * 1000 / BEST(softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
     printf("model log_softmax_rows32 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f32(x, o, 1024, 1000)) / 1e9);
     printf("model log_softmax_rows64 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
+    printf("model log_softmax_fastact_rows32 %.4f\n", 1024 * 1000 / BEST(log_softmax_fastact_rows32(x, o, 1024, 1000)) / 1e9);
+    printf("model log_softmax_fastact_rows64 %.4f\n", 1024 * 1000 / BEST(log_softmax_fastact_rows64(X, O, 1024, 1000)) / 1e9);
+    printf("model softmax_fastact_rows64 %.4f\n", 1024 * 1000 / BEST(softmax_fastact_rows64(X, O, 1024, 1000)) / 1e9);
 }
 
 int main(int argc, char** argv) {

@@ -816,8 +816,11 @@ ROWS = (
         cls="GELU", torch="F.gelu(x, approximate=approximate)", bounds=SMOOTH_BOUNDS, gain=None,
         bench={
             ("model", "forward", "none"): (
-                {"plain": "l_gelu_floor32", "formula": "l_gelu_f32"}, {"plain": "l_gelu64"}),
-            ("model", "backward(x)", "none"): ({"plain": "l_gelu_floor32"}, {"plain": "l_gelud64"}),
+                {"plain": "l_gelu_floor32", "formula": "l_gelu_f32"},
+                {"plain": "l_gelu64", "formula": "l_gelu_fastact64"}),
+            ("model", "backward(x)", "none"): (
+                {"plain": "l_gelu_floor32"},
+                {"plain": "l_gelud64", "formula": "l_gelud_fastact64"}),
             ("model", "forward", "tanh"): ({"plain": "l_gt32"}, {"plain": "l_gt64"}),
             ("model", "backward(x)", "tanh"): (
                 {"plain": "l_gtd32", "formula": "l_gtdc32"}, {"plain": "l_gtd64"}),
@@ -1014,7 +1017,8 @@ ROWS = (
         derivative="vector-Jacobian product y * (grad - sum(grad * y))",
         cls="Softmax", torch="F.softmax(x, dim=axis)", cost="exp",
         bench={
-            ("model", "forward"): ({"formula": "softmax_rows"}, {"plain": "softmax_rows64"}),
+            ("model", "forward"): ({"formula": "softmax_rows"},
+                                   {"plain": "softmax_rows64", "formula": "softmax_fastact_rows64"}),
             ("numpy", "forward"): (
                 "e = np.exp(x - x.max(axis)); e / e.sum(axis), into o",
                 "(np.subtract(x, x.max(axis=axis, keepdims=True), out=o), np.exp(o, out=o),"
@@ -1077,7 +1081,9 @@ ROWS = (
                                        "A._log_softmax_backward_data(tg, ty, axis, tdtype)"),
             ("torch_out", "forward"): ("aten._log_softmax.out(x, {axis}, False, out=o)",
                                        "A._log_softmax.out(tx, axis, False, out=to)"),
-            ("model", "forward"): ({"plain": "log_softmax_rows32"}, {"plain": "log_softmax_rows64"}),
+            ("model", "forward"): (
+                {"plain": "log_softmax_rows32", "formula": "log_softmax_fastact_rows32"},
+                {"plain": "log_softmax_rows64", "formula": "log_softmax_fastact_rows64"}),
             ("target", "forward"): (2.0, 2.0),
             ("overhead", "forward"): (None, "np.exp(x, out=x)"),
             ("overhead", "backward(y)"): (None, "np.multiply(g, x, out=x)"),
