@@ -793,10 +793,15 @@ typedef void (*loop1_f32)(const float*, float*, long);
 typedef void (*loop1_f64)(const double*, double*, long);
 typedef void (*loop2_f32)(const float*, const float*, float*, long);
 typedef void (*loop2_f64)(const double*, const double*, double*, long);
+typedef void (*rows_f32)(const float*, float*, long, long);
+typedef void (*rows_f64)(const double*, double*, long, long);
+static void softmax_rows_sum(const float* X, float* O, long rows, long n) { softmax_rows(X, O, rows, n, 1); }
 #define M1F(l) {#l, 1, (void (*)(void))l}
 #define M1D(l) {#l, 2, (void (*)(void))l}
 #define M2F(l) {#l, 3, (void (*)(void))l}
 #define M2D(l) {#l, 4, (void (*)(void))l}
+#define MRF(name, l) {name, 5, (void (*)(void))l}  /* 1024 rows of 1000 */
+#define MRD(name, l) {name, 6, (void (*)(void))l}
 static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] = {
     M1F(l_exp32), M1F(l_div32), M1F(l_sig32), M1D(l_exp64), M1D(l_div64), M1D(l_sig64),
     M1D(l_sigp64), M1F(l_gelu_t32), M1F(l_gelu_f32), M1F(l_gelu_floor32), M1F(l_gt32),
@@ -811,28 +816,57 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M2D(l_glu_fastact64), M1F(l_tsh_fastact32), M1F(l_mish_fastact32), M1D(l_mish_fastact64),
     M1D(l_mishd_fastact64), M1D(l_tanh_fastact64), M1D(l_gelu_fastact64),
     M1D(l_gelud_fastact64),
+    MRF("softmax_rows", softmax_rows_sum), MRD("softmax_rows64", softmax_rows_f64),
+    MRF("log_softmax_rows32", log_softmax_rows_f32), MRD("log_softmax_rows64", log_softmax_rows_f64),
+    MRF("log_softmax_fastact_rows32", log_softmax_fastact_rows32),
+    MRD("log_softmax_fastact_rows64", log_softmax_fastact_rows64),
+    MRD("softmax_fastact_rows64", softmax_fastact_rows64),
 };
-static void table(const float* x, float* o, const double* X, double* O, const float* u,
-                  const double* U, long n) {
-    for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++) {
-        double t;
-        switch (MODELS[i].kind) {
-        case 1: t = BEST(((loop1_f32)MODELS[i].fn)(x, o, n)); break;
-        case 2: t = BEST(((loop1_f64)MODELS[i].fn)(X, O, n)); break;
-        case 3: t = BEST(((loop2_f32)MODELS[i].fn)(u, x, o, n)); break;
-        default: t = BEST(((loop2_f64)MODELS[i].fn)(U, X, O, n)); break;
-        }
+#define NMODELS ((long)(sizeof MODELS / sizeof MODELS[0]))
+
+/* The arrays every loop runs on: x (and X, the same values in double) uniform in [-6, 6], u
+ * (U) in [-1.7, 1.7] the second input of the two-input loops, o (O) the output; 1 Mi each. */
+static float *x_, *o_, *u_;
+static double *X_, *O_, *U_;
+static const long N_ = 1 << 20;
+static void arrays(void) {
+    x_ = aligned_alloc(64, N_ * 4); o_ = aligned_alloc(64, N_ * 4); u_ = aligned_alloc(64, N_ * 4);
+    X_ = aligned_alloc(64, N_ * 8); O_ = aligned_alloc(64, N_ * 8); U_ = aligned_alloc(64, N_ * 8);
+    srand(1);
+    for (long i = 0; i < N_; i++) { X_[i] = (rand() / (double)RAND_MAX - 0.5) * 12; x_[i] = (float)X_[i]; }
+    for (long i = 0; i < N_; i++) U_[i] = u_[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
+}
+/* one call of loop i; returns the elements it computed */
+static long run_model(long i) {
+    switch (MODELS[i].kind) {
+    case 1: ((loop1_f32)MODELS[i].fn)(x_, o_, N_); return N_;
+    case 2: ((loop1_f64)MODELS[i].fn)(X_, O_, N_); return N_;
+    case 3: ((loop2_f32)MODELS[i].fn)(u_, x_, o_, N_); return N_;
+    case 4: ((loop2_f64)MODELS[i].fn)(U_, X_, O_, N_); return N_;
+    case 5: ((rows_f32)MODELS[i].fn)(x_, o_, 1024, 1000); return 1024 * 1000;
+    default: ((rows_f64)MODELS[i].fn)(X_, O_, 1024, 1000); return 1024 * 1000;
+    }
+}
+static void table(void) {
+    for (long i = 0; i < NMODELS; i++) {
+        long n = 0;
+        double t = BEST(n = run_model(i));
         printf("model %s %.4f\n", MODELS[i].name, n / t / 1e9);
     }
-    printf("model softmax_rows %.4f\n", 1024 * 1000 / BEST(softmax_rows(x, o, 1024, 1000, 1)) / 1e9);
-    printf("model softmax_rows64 %.4f\n", 1024 * 1000 / BEST(softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
-    printf("model log_softmax_rows32 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f32(x, o, 1024, 1000)) / 1e9);
-    printf("model log_softmax_rows64 %.4f\n", 1024 * 1000 / BEST(log_softmax_rows_f64(X, O, 1024, 1000)) / 1e9);
-    printf("model log_softmax_fastact_rows32 %.4f\n", 1024 * 1000 / BEST(log_softmax_fastact_rows32(x, o, 1024, 1000)) / 1e9);
-    printf("model log_softmax_fastact_rows64 %.4f\n", 1024 * 1000 / BEST(log_softmax_fastact_rows64(X, O, 1024, 1000)) / 1e9);
-    printf("model softmax_fastact_rows64 %.4f\n", 1024 * 1000 / BEST(softmax_fastact_rows64(X, O, 1024, 1000)) / 1e9);
 }
 
+#ifdef C_MODEL_LIB
+/* Built as a shared library (-shared -fPIC -DC_MODEL_LIB), bench/targets.py --model times
+ * the loops itself, in turn with the kernels and PyTorch, so that the machine's speed,
+ * which drifts on a shared VM, moves all of them alike: c_model_init() once, then
+ * c_model_find(name) (-1: no such loop) and c_model_run(index) (one call; the elements). */
+void c_model_init(void) { if (!x_) arrays(); }
+long c_model_find(const char* name) {
+    for (long i = 0; i < NMODELS; i++) if (strcmp(MODELS[i].name, name) == 0) return i;
+    return -1;
+}
+long c_model_run(long i) { return i >= 0 && i < NMODELS ? run_model(i) : 0; }
+#else
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "check") == 0) return check_newton();
     long n = 1 << 20;
@@ -841,9 +875,8 @@ int main(int argc, char** argv) {
     srand(1);
     for (long i = 0; i < n; i++) { X[i] = (rand() / (double)RAND_MAX - 0.5) * 12; x[i] = (float)X[i]; }
     if (argc > 1 && strcmp(argv[1], "table") == 0) {
-        float* u = aligned_alloc(64, n * 4); double* U = aligned_alloc(64, n * 8);
-        for (long i = 0; i < n; i++) U[i] = u[i] = (float)((rand() / (double)RAND_MAX - 0.5) * 3.4);
-        table(x, o, X, O, u, U, n);
+        arrays();
+        table();
         return 0;
     }
     printf("float32 exp     %.2f G elements/s\n", n / BEST(l_exp32(x, o, n)) / 1e9);
@@ -883,3 +916,4 @@ int main(int argc, char** argv) {
     printf("float32 softmax 1024 x 1000 no sum %.3f ms\n", BEST(softmax_rows(x, o, rows, cols, 0)) * 1e3);
     return 0;
 }
+#endif

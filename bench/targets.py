@@ -35,20 +35,23 @@ and, not targets of the issue but a guard of our own, counted apart:
                                        fastact(g, x, out=g) >= 0.9 x out=o
 
 --model compiles bench/c_model.c (gcc, or $CC: the flags of the active instruction-set level)
-and runs its table: cost models in G elements/s, which the catalogue assigns to the rows
-against PyTorch (("model", pass) in a row's bench data): "plain" (the formula without the
+as a shared library and times its loops with the rows: cost models in G elements/s, which the
+catalogue assigns to the rows against PyTorch (("model", pass) in a row's bench data): "plain" (the formula without the
 compensation the accuracy bounds need) and "formula" (the kernel's fast path at its bounds).
 Each such row not met gets a verdict in a last column (explain()):
 "explained" where a model runs below the speed the target needs (the target asks for a
 cheaper formula than the bounds allow), else "open" with how close the kernel comes to its
-model; rows without a model say "no model". The models run in their own process after the
-rows: their figures and the rows' come from the same machine, not from one loop.
+model; rows without a model say "no model". A row's models are timed in the same rounds as
+its two calls (round-robin, medians), so that a drift of the machine's speed, which on a shared
+VM reached 2x within a minute, moves the kernel, PyTorch and the models alike. (run_model
+prints the whole table from a process of its own: `c_model table`.)
 A memory-bound row not met is timed again on IN_CACHE elements (in_cache_verdict):
 "compute-bound" where even there the kernel runs below the speed the target needs (its
 arithmetic at this level is the limit, not memory), else "memory-bound" (the memory system,
 or noise: rerun).
 """
 import argparse
+import ctypes
 import functools
 import json
 import os
@@ -84,6 +87,7 @@ class Row:
         self.values = None
         self.issue = True  # (a target of issue 4; False: a guard of our own, counted apart)
         self.models = None  # a row against PyTorch: {variant: c_model loop} (its cost models)
+        self.model_speeds = None  # (--model) {c_model loop: G elements/s}, timed with the row
         self.elements = None  # elements a call computes (G elements/s = elements / ns)
         self.verdict = None  # (--model) explain(): (verdict, text) of a target not met
         # a memory-bound row: (ours, theirs) on IN_CACHE elements, for in_cache_verdict()
@@ -161,9 +165,22 @@ def elementwise_rows(torch, target_ns, n=MI):
 
 
 def _measured(rows, target_ns):
+    """Each row's two calls timed round-robin, and with --model (MODEL_LIB loaded) its cost
+    models with them: r.model_speeds {c_model loop: G elements/s}, measured in the same
+    rounds, so that the speed of a shared machine, which drifts, moves all of them alike."""
     for r in rows:
-        r.values = measure_pair(r.ours, r.theirs, target_ns)
+        calls = [("a", r.ours), ("b", r.theirs)]
+        elements = {}
+        for loop in (r.models or {}).values() if MODEL_LIB is not None else ():
+            i = MODEL_LIB.c_model_find(loop.encode())
+            if i >= 0 and loop not in elements:
+                elements[loop] = MODEL_LIB.c_model_run(i)
+                calls.append((loop, functools.partial(MODEL_LIB.c_model_run, i)))
+        t = _bench.measure(calls, target_ns, min_samples=5)
+        r.values = t["a"].median_ns, t["b"].median_ns
         r.ratio = r.values[1] / r.values[0]  # their time / our time = our speed / theirs
+        if elements:
+            r.model_speeds = {loop: n / t[loop].median_ns for loop, n in elements.items()}
     return rows
 
 
@@ -441,6 +458,29 @@ def run_model(level):
     return parse_model(ran.stdout), None
 
 
+MODEL_LIB = None  # (--model) bench/c_model.c as a ctypes library: _measured times its loops
+
+
+def model_lib(level):
+    """bench/c_model.c built as a shared library at an instruction-set level and loaded, its
+    arrays made: (library, None), or (None, why not)."""
+    cc = os.environ.get("CC", "gcc")
+    if shutil.which(cc) is None:
+        return None, "no C compiler (%s) to build bench/c_model.c" % cc
+    with tempfile.TemporaryDirectory() as tmp:  # (the loaded library outlives its file)
+        so = os.path.join(tmp, "c_model.so")
+        build = subprocess.run([cc] + MODEL_COMMON + MODEL_FLAGS.get(level, [])
+                               + ["-shared", "-fPIC", "-DC_MODEL_LIB", C_MODEL, "-o", so],
+                               capture_output=True, text=True)
+        if build.returncode:
+            return None, "bench/c_model.c did not compile: %s" % build.stderr.strip()[-300:]
+        lib = ctypes.CDLL(so)
+    lib.c_model_find.argtypes, lib.c_model_find.restype = [ctypes.c_char_p], ctypes.c_long
+    lib.c_model_run.argtypes, lib.c_model_run.restype = [ctypes.c_long], ctypes.c_long
+    lib.c_model_init()
+    return lib, None
+
+
 def in_cache_verdict(row, target_ns):
     """(verdict, text) for a memory-bound row whose target is not met: its call timed at the
     IN_CACHE sizes, where memory does not bound it (the marginal speed between them).
@@ -520,6 +560,13 @@ def main(argv=None):
         torch.set_num_threads(1)
     fastact.set_num_threads(1)
     target_ns = int(args.target_ms * 1e6)
+    global MODEL_LIB
+    MODEL_LIB, why_not = None, None
+    if args.model:
+        if args.size != MI:
+            why_not = "the models time 1 Mi elements (--size %d)" % args.size
+        else:
+            MODEL_LIB, why_not = model_lib(fastact.config()["isa"])
     ap_gates_only = getattr(args, "gates_only", False)
     gates = any(r.kind == "gate" for r in cat.ROWS)
     if ap_gates_only:
@@ -536,16 +583,12 @@ def main(argv=None):
     head = "fastact %s · level %s · %s · load average %s · PyTorch %s" % (
         fastact.__version__, cfg["isa"], _bench.cpu_model(), _bench.load_average(),
         torch.__version__ if torch is not None else "not installed")
-    models, why_not = {}, None
     if args.model:
-        if args.size != MI:
-            why_not = "the models time 1 Mi elements (--size %d)" % args.size
-        else:
-            models, why_not = run_model(cfg["isa"])
         for r in rows:
-            r.verdict = explain(r, models) if not why_not else None
+            r.verdict = explain(r, r.model_speeds or {}) if not why_not else None
             if r.verdict is None:
                 r.verdict = in_cache_verdict(r, target_ns)
+    MODEL_LIB = None
     print(head + "\n")
     if why_not:
         print("(--model: %s)\n" % why_not)

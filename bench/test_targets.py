@@ -47,6 +47,29 @@ def test_cost_models_name_loops_that_exist():
     assert named >= 40
 
 
+def test_the_models_are_timed_with_their_rows(monkeypatch):
+    """--model loads bench/c_model.c as a library (model_lib) that finds and runs every loop
+    the catalogue names, and _measured times a row's models in the rounds of its own calls:
+    r.model_speeds, G elements/s of each loop (a loop it does not know is left out)."""
+    lib, why_not = targets.model_lib(targets.fastact.config()["isa"])
+    assert why_not is None, why_not
+    loops = {loop for row in [b for r in targets.cat.ROWS for b in r.bench_rows()]
+             for pass_ in targets._bench.PASSES for dt in ("float32", "float64")
+             for loop in targets.cost_models(row, pass_, dt).values()}
+    assert len(loops) >= 30
+    for loop in loops:
+        i = lib.c_model_find(loop.encode())
+        assert i >= 0, loop
+    assert lib.c_model_find(b"no such loop") == -1 and lib.c_model_run(-1) == 0
+    assert lib.c_model_run(lib.c_model_find(b"softmax_fastact_rows64")) == 1024 * 1000
+    monkeypatch.setattr(targets, "MODEL_LIB", lib)
+    r = targets.Row("g", "w", "float32", lambda: None, lambda: None, 1.0)
+    r.models = {"plain": "l_exp32", "formula": "not a loop"}
+    targets._measured([r], 2_000_000)
+    assert set(r.model_speeds) == {"l_exp32"} and r.model_speeds["l_exp32"] > 0
+    assert r.values[0] > 0 and r.values[1] > 0
+
+
 def test_explain_verdicts():
     """explain(): a target not met is explained where a model runs below the speed it needs,
     open where the models reach it; met rows, rows not against PyTorch and rows whose loops
