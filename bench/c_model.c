@@ -7,7 +7,8 @@
  * (the flags of the avx512 kernels; on a CPU without AVX-512, the avx2 kernels' flags:
  * -O3 -mavx2 -mfma -ffp-contract=off -fno-math-errno -fno-trapping-math; `/tmp/c_model check`
  * runs the exhaustive comparison of the division-free quotient instead, `/tmp/c_model table`
- * the models of bench/targets.py's rows, which `bench/targets.py --model` builds and reads). Each loop is one
+ * the models of bench/targets.py's rows; `bench/targets.py --model` builds this file as a
+ * shared library instead, -DC_MODEL_LIB, and times the loops with its rows). Each loop is one
  * piece of a kernel on 1 Mi elements (the softmax model on 1024 rows of 1000), timed best of
  * 31; G elements/s. The formulas follow
  * fastact/_kernels/_math.pxd.tp's fast paths (exp: Cody-Waite reduction, expm1 polynomial,
@@ -788,7 +789,7 @@ LOG_SOFTMAX_FASTACT_ROWS(log_softmax_fastact_rows64, double, int64_t, drow_max_m
  * "plain", the formula without the compensation the bounds need (PyTorch's formula, or
  * cheaper), above which a target asks for a cheaper formula than the plain one; "formula", the
  * kernel's fast path, the work its bounds cost: a target between the two conflicts with the
- * bounds. bench/targets.py --model builds this file and reads these lines. */
+ * bounds. bench/targets.py --model times the same loops through the library interface below. */
 typedef void (*loop1_f32)(const float*, float*, long);
 typedef void (*loop1_f64)(const double*, double*, long);
 typedef void (*loop2_f32)(const float*, const float*, float*, long);
