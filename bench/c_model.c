@@ -553,7 +553,7 @@ LOOP2(l_glu_plain64, double, glu_plain_f64) LOOP2(l_glu_fastact64, double, glu_f
  * - Mish float64: N and D as hi + lo pairs from e = exp(-|x|) and its rounding error, the
  *   quotient corrected with its exact residual, x q + x c rounded once, the x e^x tail; the
  *   derivative: its numerator as hi + lo (x > 0), h in t = x - x0 through a second expm1 near
- *   mish's minimum x0 (x <= 0), the quotient over D^2 corrected once.
+ *   Mish's minimum x0 (x <= 0), the quotient over D^2 corrected once.
  * - tanh float64: -em / (2 + em), em = expm1(-2|x|), the quotient corrected for the rounding
  *   of 2 + em, as sigmoid's (the plain double quotient's analytic worst case is about 3 ULP). */
 static inline double sel64(int c, double a, double b) {  /* c ? a : b on the bits */
