@@ -43,8 +43,8 @@ Each such row not met gets a verdict in a last column (explain()):
 cheaper formula than the bounds allow), else "open" with how close the kernel comes to its
 model; rows without a model say "no model". A row's models are timed in the same rounds as
 its two calls (round-robin, medians), so that a drift of the machine's speed, which on a shared
-VM reached 2x within a minute, moves the kernel, PyTorch and the models alike. (run_model
-prints the whole table from a process of its own: `c_model table`.)
+VM reached 2x within a minute, moves the kernel, PyTorch and the models alike. (`c_model
+table`, bench/c_model.c built as a program, prints the whole table from a process of its own.)
 A memory-bound row not met is timed again on IN_CACHE elements (in_cache_verdict):
 "compute-bound" where even there the kernel runs below the speed the target needs (its
 arithmetic at this level is the limit, not memory), else "memory-bound" (the memory system,
@@ -426,36 +426,6 @@ def cost_models(row, pass_, dtype):
     ("model", pass) entry; {} without one)."""
     entry = _bench.bench_data(row).get(("model", pass_))
     return dict((entry[0] if np.dtype(dtype) == np.float32 else entry[1]) or {}) if entry else {}
-
-
-def parse_model(text):
-    """{c_model loop: G elements/s} from c_model's table lines."""
-    out = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if parts[:1] == ["model"]:
-            if len(parts) != 3:
-                raise ValueError("c_model: bad line %r" % line)
-            out[parts[1]] = float(parts[2])
-    return out
-
-
-def run_model(level):
-    """The cost models at an instruction-set level: ({loop: G elements/s}, None), or ({}, why
-    not)."""
-    cc = os.environ.get("CC", "gcc")
-    if shutil.which(cc) is None:
-        return {}, "no C compiler (%s) to build bench/c_model.c" % cc
-    with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "c_model")
-        build = subprocess.run([cc] + MODEL_COMMON + MODEL_FLAGS.get(level, [])
-                               + [C_MODEL, "-o", exe], capture_output=True, text=True)
-        if build.returncode:
-            return {}, "bench/c_model.c did not compile: %s" % build.stderr.strip()[-300:]
-        ran = subprocess.run([exe, "table"], capture_output=True, text=True)
-        if ran.returncode:
-            return {}, "bench/c_model.c table failed (exit %d)" % ran.returncode
-    return parse_model(ran.stdout), None
 
 
 MODEL_LIB = None  # (--model) bench/c_model.c as a ctypes library: _measured times its loops
