@@ -36,8 +36,9 @@ and, not targets of the issue but a guard of our own, counted apart:
 
 --model compiles bench/c_model.c (gcc, or $CC: the flags of the active instruction-set level)
 as a shared library and times its loops with the rows: cost models in G elements/s, which the
-catalogue assigns to the rows against PyTorch (("model", pass) in a row's bench data): "plain" (the formula without the
-compensation the accuracy bounds need) and "formula" (the kernel's fast path at its bounds).
+catalogue assigns to the rows against PyTorch (("model", pass) in a row's bench data):
+"plain" (the formula without the compensation the accuracy bounds need) and "formula" (the
+kernel's fast path at its bounds).
 Each such row not met gets a verdict in a last column (explain()):
 "explained" where a model runs below the speed the target needs (the target asks for a
 cheaper formula than the bounds allow), else "open" with how close the kernel comes to its
