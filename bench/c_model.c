@@ -63,12 +63,13 @@ static inline double em64(double r) {
     q = D(q, r, 0.16666666666666676508); q = D(q, r, 0.50000000000000000085);
     return D(r * r, q, r);
 }
-static inline double exp_any_f64(double y) {
+static inline double pow2_64(int64_t k) { return bd((uint64_t)(k + 1023) << 52); }
+static inline double red64(double y, int64_t* k) {  /* y = k ln2 + r */
     double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
-    int64_t k = (int64_t)(db(t) - db(6755399441055744.0));
-    double r = D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
-    return (1.0 + em64(r)) * bd((uint64_t)(k + 1023) << 52);
+    *k = (int64_t)(db(t) - db(6755399441055744.0));
+    return D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
 }
+static inline double exp_any_f64(double y) { int64_t k; double r = red64(y, &k); return (1.0 + em64(r)) * pow2_64(k); }
 static inline double exp_f64(double x) { return exp_any_f64(bd(db(x) | 0x8000000000000000ull)); }  /* exp(-|x|) */
 static inline double div_f64(double x) { return 1.0 / x; }
 static inline double sigmoid_f64(double x) {  /* with the float64 kernel's quotient correction */
@@ -360,11 +361,10 @@ LOOP(l_quot_div32, float, quot_div_f32) LOOP(l_quot_newton32, float, quot_newton
 LOOP(l_silu_plain32, float, silu_plain_f32) LOOP(l_silu_fastact32, float, silu_fastact_f32)
 
 /* softmax over rows: max pass, exp(x - max) with TwoSum correction, 16-lane sum, scale */
-static inline float two_err(float a, float b, float s) { float bb = s - a; return (a - (s - bb)) + (b - bb); }
 static inline float exp_shifted(float x, float mx) {
     float hi = x - mx, t = F(hi, 1.44269502162933350f, 12582912.0f), kf = t - 12582912.0f;
     int32_t k = (int32_t)(fb(t) - fb(12582912.0f));
-    float r = F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, hi)) + two_err(x, -mx, hi);
+    float r = F(kf, 2.12194441701285541e-4f, F(kf, -0.693359375f, hi)) + two_sum_err(x, -mx, hi);
     return (1.f + em32(r)) * pow2_32(k);
 }
 static inline float row_max(const float* x, long n) {  /* integer max over order keys: vectorizes */
@@ -562,12 +562,6 @@ static inline double sel64(int c, double a, double b) {  /* c ? a : b on the bit
 static inline double clamp64(double x, double lo, double hi) { return sel64(x < lo, lo, sel64(x > hi, hi, x)); }
 static inline double abs64(double x) { return bd(db(x) & 0x7fffffffffffffffull); }
 static inline double copysign64(double v, double s) { return bd((db(v) & 0x7fffffffffffffffull) | (db(s) & 0x8000000000000000ull)); }
-static inline double pow2_64(int64_t k) { return bd((uint64_t)(k + 1023) << 52); }
-static inline double red64(double y, int64_t* k) {  /* y = k ln2 + r */
-    double t = D(y, 1.44269504088896338700, 6755399441055744.0), kf = t - 6755399441055744.0;
-    *k = (int64_t)(db(t) - db(6755399441055744.0));
-    return D(kf, -1.90821492927058770002e-10, D(kf, -6.93147180369123816490e-01, y));
-}
 static inline double recip_est64(double v) { double y = bd(0x7FDE623822FC16E6ull - db(v)); return y * D(-v, y, 2.0); }
 static const float TSH32[] = {-0.13333310186862946f, 0.05396341532468796f, -0.021829551085829735f,
     0.008697854354977608f, -0.003206813707947731f, 0.0009235081961378455f, -0.00014279528113547713f};
@@ -744,17 +738,15 @@ static inline double exp_shifted64(double x, double mx) {
     double hi = x - mx, r = red64(hi, &k) + two_sum_err64(x, -mx, hi);
     return (1.0 + em64(r)) * pow2_64(k);
 }
-#define BLOCK_SUMS(T, v, n, lsum, hi, lo) \
-    for (long c_ = 0; c_ < (n); c_ += 1024) { \
-        double s_ = lsum((v) + c_, (n) - c_ < 1024 ? (n) - c_ : 1024), t_ = hi + s_, b_ = t_ - hi; \
-        lo += (hi - (t_ - b_)) + (s_ - b_); hi = t_; \
-    }
 __attribute__((noinline)) static void softmax_fastact_rows64(const double* X, double* O, long rows, long n) {
     for (long r = 0; r < rows; r++) {
         const double* x = X + r * n; double* o = O + r * n;
         double mn, mx = drow_max_min(x, n, &mn), hi = 0, lo = 0;
         for (long i = 0; i < n; i++) o[i] = exp_shifted64(x[i], mx);
-        BLOCK_SUMS(double, o, n, dlane_sum16, hi, lo)
+        for (long c = 0; c < n; c += 1024) {
+            double v = dlane_sum16(o + c, n - c < 1024 ? n - c : 1024), t = hi + v, bb = t - hi;
+            lo += (hi - (t - bb)) + (v - bb); hi = t;
+        }
         double inv = 1.0 / (hi + lo);
         for (long i = 0; i < n; i++) o[i] *= inv;
     }
@@ -870,16 +862,14 @@ long c_model_run(long i) { return i >= 0 && i < NMODELS ? run_model(i) : 0; }
 #else
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "check") == 0) return check_newton();
-    long n = 1 << 20;
-    float* x = aligned_alloc(64, n * 4); float* o = aligned_alloc(64, n * 4);
-    double* X = aligned_alloc(64, n * 8); double* O = aligned_alloc(64, n * 8);
-    srand(1);
-    for (long i = 0; i < n; i++) { X[i] = (rand() / (double)RAND_MAX - 0.5) * 12; x[i] = (float)X[i]; }
+    arrays();
     if (argc > 1 && strcmp(argv[1], "table") == 0) {
-        arrays();
         table();
         return 0;
     }
+    long n = N_;
+    float *x = x_, *o = o_;
+    double *X = X_, *O = O_;
     printf("float32 exp     %.2f G elements/s\n", n / BEST(l_exp32(x, o, n)) / 1e9);
     printf("float32 div     %.2f\n", n / BEST(l_div32(x, o, n)) / 1e9);
     printf("float32 sigmoid %.2f\n", n / BEST(l_sig32(x, o, n)) / 1e9);
