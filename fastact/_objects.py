@@ -59,21 +59,50 @@ class Activation:
     __hash__ = None
 
 
-class _Elementwise(Activation):
-    """An elementwise activation: forward, derivative and backward (from x or from y)."""
+class _Params(dict):
+    """An elementwise or axis object's parameters: read-only, as the object computes with the
+    values checked when it was made (fastact._dispatch.Bound, BoundAxis)."""
 
-    _forward = _derivative = _backward = None
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("params: read-only (the parameters are checked once, when the object "
+                        "is made); make a new object with the new values")
 
-    def forward(self, x, *, out=None):
-        return type(self)._forward(x, out=out, **self.params)
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse
+    __ior__ = _refuse
 
-    def derivative(self, x, *, out=None):
-        return type(self)._derivative(x, out=out, **self.params)
+    def copy(self):
+        return dict(self)
 
-    def backward(self, grad, x=None, *, y=None, out=None):
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+
+class _Elementwise(_dispatch.Bound, Activation):
+    """An elementwise activation: forward (also the call), derivative and backward (from x or
+    from y), by the compiled base class (fastact._dispatch.Bound) with the parameters bound
+    once."""
+
+    _backward = None  # (the public backward function: _backward_slow)
+
+    def __init__(self, **params):
+        self.params = _Params(params)
+        self._bind(self.name, self.params)
+
+    def _backward_slow(self, grad, x, y, out):
+        """The public backward function with the parameters (what Bound's fast path does not
+        take: its checks and messages)."""
         # (y only when given: a function without a y form has no y= keyword)
         kw = {} if y is None else {"y": y}
         return type(self)._backward(grad, x, out=out, **kw, **self.params)
+
+    def __reduce__(self):
+        return _rebuild, (type(self).__name__, dict(self.params))
+
+
+def _rebuild(cls_name, params):
+    """An object from its class name and parameters (pickle, copy of the bound objects)."""
+    import fastact
+    return getattr(fastact, cls_name)(**params)
 
 
 
@@ -96,10 +125,9 @@ def _elementwise_class(row):
     """The class of an elementwise catalogue row: __init__ takes the row's parameters
     (keyword or positional, defaults from the table), checked by the same generated rules
     as the function calls."""
-    fns = [getattr(_dispatch, row.name + suffix) for suffix in ("", "_derivative", "_backward")]
 
     def __init__(self, *args, **params):
-        Activation.__init__(self, **bind_params(row, args, params))
+        _Elementwise.__init__(self, **bind_params(row, args, params))
 
     __init__.__qualname__ = row.cls + ".__init__"  # error messages name the class
     __init__.__signature__ = inspect.Signature(
@@ -111,9 +139,7 @@ def _elementwise_class(row):
     namespace = {
         "name": row.name,
         "__doc__": doc,
-        "_forward": staticmethod(fns[0]),
-        "_derivative": staticmethod(fns[1]),
-        "_backward": staticmethod(fns[2]),
+        "_backward": staticmethod(getattr(_dispatch, row.name + "_backward")),
         "__module__": "fastact",
         "__qualname__": row.cls,
         "__init__": __init__,
@@ -158,8 +184,9 @@ class _PerChannel(Activation):
         return type(self)._backward(grad, x, self.weight, axis=self.params["axis"], out=out)
 
 
-class _Normalized(Activation):
-    """A function along an axis: forward and the vector-Jacobian product from y."""
+class _Normalized(_dispatch.BoundAxis, Activation):
+    """A function along an axis: forward (also the call) and the vector-Jacobian product from
+    y, by the compiled base class (fastact._dispatch.BoundAxis) with the axis bound once."""
 
     _forward = _backward = None
 
@@ -168,13 +195,11 @@ class _Normalized(Activation):
         return (("axis", -1),)
 
     def __init__(self, *args, **params):
-        super().__init__(axis=_check_axis_type(_bind(self, args, params)["axis"]))
+        axis = _check_axis_type(_bind(self, args, params)["axis"])
+        self.params = _Params(axis=axis)
+        self._bind(self.name, axis)
 
-    def forward(self, x, *, out=None):
-        return type(self)._forward(x, axis=self.params["axis"], out=out)
-
-    def backward(self, grad, y, *, out=None):
-        return type(self)._backward(grad, y=y, axis=self.params["axis"], out=out)
+    __reduce__ = _Elementwise.__reduce__
 
 
 class _Gate(Activation):

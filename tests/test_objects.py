@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import fastact
-from _oracle import grads, mixed_values, needed_params, passes_of
+from _oracle import grads, mixed_values, needed_params, param_sets, passes_of
 
 from fastact import _catalogue as catalogue
 
@@ -280,3 +280,77 @@ def test_presets():
     assert fastact.GELU().params == {"approximate": "none"}
     with pytest.raises(ValueError, match="presets: gelu_tanh"):
         fastact.get("gelu_bogus")
+
+
+def _outcome(call):
+    """A call's result bytes and dtype, or its exception's type and message."""
+    try:
+        r = call()
+    except (TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+    return r.dtype, r.tobytes()
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_bound_objects_equal_the_functions_for_every_parameter_set(name):
+    # The objects bind their kernel and parameters once (fastact._dispatch.Bound): every
+    # parameter set the tests sweep, in every pass and both dtypes, gives the function's bits;
+    # backward from y= where the parameters rule it out, or the row has no y form, and a
+    # backward with neither x nor y raise the function's error.
+    f, d, b = (getattr(fastact, name + s) for s in ("", "_derivative", "_backward"))
+    for params in param_sets(name):
+        obj = fastact.get(name, **params)
+        for dtype in (np.float32, np.float64):
+            x = mixed_values(48, dtype, seed=3)
+            g = grads(48, dtype, seed=4)
+            y = f(x, **params)
+            assert _outcome(lambda: obj(x)) == _outcome(lambda: f(x, **params))
+            assert _outcome(lambda: obj.derivative(x)) == _outcome(lambda: d(x, **params))
+            assert _outcome(lambda: obj.backward(g, x)) == _outcome(lambda: b(g, x, **params))
+            assert _outcome(lambda: obj.backward(g, y=y)) == _outcome(
+                lambda: b(g, y=y, **params))
+            assert _outcome(lambda: obj.backward(g)) == _outcome(lambda: b(g, None, **params))
+            assert _outcome(lambda: obj.backward(g, x, y=y)) == _outcome(
+                lambda: b(g, x, y=y, **params))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + [r.name for r in catalogue.rows("axis")])
+def test_object_params_are_read_only(name):
+    # the kernel and parameters are bound when the object is made: a changed params dict
+    # would be silently ignored, so it refuses every change
+    obj = fastact.get(name, **needed_params(name))
+    before = dict(obj.params)
+    key = next(iter(before), "alpha")
+    for change in (lambda p: p.__setitem__(key, 0.5), lambda p: p.update({key: 0.5}),
+                   lambda p: p.pop(key), lambda p: p.clear(), lambda p: p.popitem(),
+                   lambda p: p.setdefault("z", 1), lambda p: p.__delitem__(key),
+                   lambda p: p.__ior__({key: 0.5})):
+        with pytest.raises(TypeError, match="params: read-only"):
+            change(obj.params)
+    assert obj.params == before and isinstance(obj.params, dict)
+    assert obj.params.copy() == before and type(obj.params.copy()) is dict
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + [r.name for r in catalogue.rows("axis")])
+def test_objects_pickle_and_copy(name):
+    import copy
+    import pickle
+
+    sets = param_sets(name) if name in ELEMENTWISE else [{"axis": 0}]
+    x = mixed_values(24, np.float64, seed=5).reshape(4, 6)
+    for params in sets:
+        obj = fastact.get(name, **params)
+        for twin in (pickle.loads(pickle.dumps(obj)), copy.copy(obj), copy.deepcopy(obj)):
+            assert type(twin) is type(obj) and twin == obj and twin.params == obj.params
+            assert twin(x).tobytes() == obj(x).tobytes()
+
+
+def test_an_object_made_without_init_refuses_to_compute():
+    x = np.ones(4)
+    for name in ("relu", "gelu", "softmax"):
+        cls = type(fastact.get(name))
+        bare = cls.__new__(cls)
+        with pytest.raises(RuntimeError, match="not bound"):
+            bare(x)
+        with pytest.raises(RuntimeError, match="not bound"):
+            bare.forward(x)

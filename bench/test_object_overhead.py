@@ -1,0 +1,27 @@
+"""bench/object_overhead.py times each object call next to the function call it wraps: every
+pair must compute the same thing (the same bits), or the table compares different work."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+import object_overhead  # noqa: E402
+
+
+def test_each_object_call_computes_what_its_function_call_does():
+    x = np.random.default_rng(0).standard_normal(16).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal(16).astype(np.float32)
+    for name in object_overhead.names():
+        for label, fn, ob in object_overhead.cases(name, x, g, np.empty_like(x)):
+            want = fn().copy()
+            got = ob().copy()
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), label
+
+
+def test_the_script_runs():
+    out = subprocess.run([sys.executable, object_overhead.__file__, "--number", "5",
+                          "--functions", "relu,softmax"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert len(out) == 1 + 4 + 3 and all(line.endswith(" ns") for line in out[1:])
