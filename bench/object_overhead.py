@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The cost of a call through an activation object against the function it wraps, on 16
 elements (the call, not the arithmetic): best of 7 timeit repeats, ns per call, for every
-elementwise and axis row of the catalogue (or --functions), with its default parameters:
-forward as function(x), object(x) and object.forward(x, out=o) against function(x, out=o),
-and the backward from x (axis rows: from y) as function and as object method.
+elementwise, axis and gate row of the catalogue (or --functions), with its default
+parameters: forward as function(x), object(x) and object.forward(x, out=o) against
+function(x, out=o), and the backward from x (axis rows: from y) as function and as object
+method.
 
     cd /tmp && python /path/to/fastact/bench/object_overhead.py [--functions a,b] [--dtype float64]
 
@@ -26,6 +27,13 @@ def cases(name, x, g, o):
     params = dict(obj.params)
     f = getattr(fastact, name)
     b = getattr(fastact, name + "_backward")
+    if row.kind == "gate":
+        args = (x,) if row.halves else (x, g)
+        grad = f(*args).copy()
+        return [("%s(%s)" % (name, "x" if row.halves else "x, g"), lambda: f(*args),
+                 lambda: obj(*args)),
+                ("%s_backward(grad, %s)" % (name, "x" if row.halves else "x, g"),
+                 lambda: b(grad, *args), lambda: obj.backward(grad, *args))]
     if row.kind == "axis":
         y = f(x)
         return [("%s(x)" % name, lambda: f(x), lambda: obj(x)),
@@ -41,13 +49,13 @@ def cases(name, x, g, o):
 
 
 def names():
-    return [r.name for r in cat.ROWS if r.kind in ("elementwise", "axis")]
+    return [r.name for r in cat.ROWS if r.kind in ("elementwise", "axis", "gate")]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--functions", help="comma-separated row names (default: every elementwise "
-                    "and axis row)")
+    ap.add_argument("--functions", help="comma-separated row names (default: every elementwise, "
+                    "axis and gate row)")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--number", type=int, default=20000)
     args = ap.parse_args()

@@ -60,8 +60,9 @@ class Activation:
 
 
 class _Params(dict):
-    """An elementwise or axis object's parameters: read-only, as the object computes with the
-    values checked when it was made (fastact._dispatch.Bound, BoundAxis)."""
+    """An elementwise, axis or gate object's parameters: read-only, as the object computes
+    with the values checked when it was made (fastact._dispatch.Bound, BoundAxis,
+    BoundGate)."""
 
     def _refuse(self, *args, **kwargs):
         raise TypeError("params: read-only (the parameters are checked once, when the object "
@@ -202,10 +203,11 @@ class _Normalized(_dispatch.BoundAxis, Activation):
     __reduce__ = _Elementwise.__reduce__
 
 
-class _Gate(Activation):
+class _Gate(_dispatch.BoundGate, Activation):
     """A gate: forward(value, gate) = value * act(gate) (gated), or forward(x) on the halves of
     x along `axis` (glu); backward returns the gradients of the inputs. `activation`: any
-    parameter-free elementwise function (checked at construction; stored by its row name)."""
+    parameter-free elementwise function (checked at construction; stored by its row name).
+    The compiled base (fastact._dispatch.BoundGate) holds the activation's kernel."""
 
     _forward = _backward = None
     _halves = False
@@ -221,17 +223,18 @@ class _Gate(Activation):
         values = {}
         if self._halves:
             values["axis"] = _check_axis_type(params["axis"])
-        values["activation"] = _gates.ACTIVATIONS[_gates.activation_index(params["activation"])]
-        super().__init__(**values)
+        act = _gates.activation_index(params["activation"])
+        values["activation"] = _gates.ACTIVATIONS[act]
+        self.params = _Params(values)
+        self._bind(act, self._halves, values.get("axis", -1))
 
-    def __call__(self, *arrays, out=None):
-        return self.forward(*arrays, out=out)
-
-    def forward(self, *arrays, out=None):
+    def _forward_slow(self, arrays, out):
         return type(self)._forward(*arrays, out=out, **self.params)
 
-    def backward(self, grad, *arrays, out=None):
+    def _backward_slow(self, grad, arrays, out):
         return type(self)._backward(grad, *arrays, out=out, **self.params)
+
+    __reduce__ = _Elementwise.__reduce__
 
 
 def _class(row):

@@ -288,6 +288,8 @@ def _outcome(call):
         r = call()
     except (TypeError, ValueError) as exc:
         return type(exc), str(exc)
+    if isinstance(r, tuple):  # (gated_backward's pair)
+        return tuple((a.dtype, a.tobytes()) for a in r)
     return r.dtype, r.tobytes()
 
 
@@ -314,7 +316,10 @@ def test_bound_objects_equal_the_functions_for_every_parameter_set(name):
                 lambda: b(g, x, y=y, **params))
 
 
-@pytest.mark.parametrize("name", ELEMENTWISE + [r.name for r in catalogue.rows("axis")])
+BOUND = ELEMENTWISE + [r.name for r in catalogue.rows("axis") + catalogue.rows("gate")]
+
+
+@pytest.mark.parametrize("name", BOUND)
 def test_object_params_are_read_only(name):
     # the kernel and parameters are bound when the object is made: a changed params dict
     # would be silently ignored, so it refuses every change
@@ -331,26 +336,59 @@ def test_object_params_are_read_only(name):
     assert obj.params.copy() == before and type(obj.params.copy()) is dict
 
 
-@pytest.mark.parametrize("name", ELEMENTWISE + [r.name for r in catalogue.rows("axis")])
+@pytest.mark.parametrize("name", BOUND)
 def test_objects_pickle_and_copy(name):
     import copy
     import pickle
 
-    sets = param_sets(name) if name in ELEMENTWISE else [{"axis": 0}]
+    row = catalogue.row(name)
+    sets = (param_sets(name) if name in ELEMENTWISE else
+            [{"axis": 0, "activation": "tanh"} if row.halves else {"activation": "tanh"}]
+            if row.kind == "gate" else [{"axis": 0}])
     x = mixed_values(24, np.float64, seed=5).reshape(4, 6)
+    args = (x, x[::-1].copy()) if row.kind == "gate" and not row.halves else (x,)
     for params in sets:
         obj = fastact.get(name, **params)
         for twin in (pickle.loads(pickle.dumps(obj)), copy.copy(obj), copy.deepcopy(obj)):
             assert type(twin) is type(obj) and twin == obj and twin.params == obj.params
-            assert twin(x).tobytes() == obj(x).tobytes()
+            assert twin(*args).tobytes() == obj(*args).tobytes()
 
 
 def test_an_object_made_without_init_refuses_to_compute():
     x = np.ones(4)
-    for name in ("relu", "gelu", "softmax"):
+    for name in ("relu", "gelu", "softmax", "glu", "gated"):
         cls = type(fastact.get(name))
         bare = cls.__new__(cls)
+        args = (x, x) if name == "gated" else (x,)
         with pytest.raises(RuntimeError, match="not bound"):
-            bare(x)
+            bare(*args)
         with pytest.raises(RuntimeError, match="not bound"):
-            bare.forward(x)
+            bare.forward(*args)
+        with pytest.raises(RuntimeError, match="not bound"):
+            bare.backward(x, *args)
+
+
+@pytest.mark.parametrize("name", [r.name for r in catalogue.rows("gate")])
+def test_bound_gate_objects_equal_the_functions(name):
+    # The gate objects keep the activation's kernel (fastact._dispatch.BoundGate) and take the
+    # compiled fast paths; what those decline (lists, a strided input, an out= that overlaps,
+    # a wrong count of arrays) goes through fastact._gates: the same bits or the same error.
+    from fastact import _gates
+
+    row = catalogue.row(name)
+    f, b = getattr(fastact, name), getattr(fastact, name + "_backward")
+    for act in _gates.ACTIVATIONS:
+        kw = {"activation": act, **({"axis": 0} if row.halves else {})}
+        obj = fastact.get(name, **kw)
+        for dtype in (np.float32, np.float64):
+            x = mixed_values(48, dtype, seed=6).reshape(8, 6)
+            u = mixed_values(48, dtype, seed=7).reshape(8, 6)
+            ins = [(x,), (x[:, ::2],), (x.tolist(),)] if row.halves else [
+                (x, u), (x[:, ::2], u[:, ::2]), (x.tolist(), u)]
+            grad = np.ones_like(f(*ins[0], **kw))
+            for a in ins + [(), (x, u, x)]:
+                y = _outcome(lambda: f(*a, out=None, **kw))
+                assert _outcome(lambda: obj(*a)) == y
+                assert _outcome(lambda: obj.forward(*a)) == y
+                assert _outcome(lambda: obj.backward(grad, *a)) == _outcome(
+                    lambda: b(grad, *a, out=None, **kw))
