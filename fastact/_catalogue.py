@@ -1055,6 +1055,9 @@ ROWS = (
         derivative="vector-Jacobian product y * (sum(grad * y) - grad)",
         cls="Softmin", torch="F.softmin(x, dim=axis)", cost="exp", negate=True,
         bench={
+            # (softmax's kernels with x negated as it is read: softmax's models)
+            ("model", "forward"): ({"formula": "softmax_rows"},
+                                   {"plain": "softmax_rows64", "formula": "softmax_fastact_rows64"}),
             ("numpy", "forward"): (
                 "e = np.exp(x.min(axis) - x); e / e.sum(axis), into o",
                 "(np.subtract(x.min(axis=axis, keepdims=True), x, out=o), np.exp(o, out=o),"
