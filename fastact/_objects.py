@@ -176,7 +176,10 @@ class _PerChannel(Activation):
         self.params["weight"] = value
 
     def forward(self, x, *, out=None):
-        return type(self)._forward(x, self.weight, axis=self.params["axis"], out=out)
+        p = self.params
+        return type(self)._forward(x, p["weight"], axis=p["axis"], out=out)
+
+    __call__ = forward  # (one Python frame, not two: the weight is read on each call)
 
     def derivative(self, x, *, out=None):
         return type(self)._derivative(x, self.weight, axis=self.params["axis"], out=out)
