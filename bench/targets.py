@@ -7,7 +7,9 @@ tree). Needs PyTorch for the rows against PyTorch (`pip install torch==2.13.0`, 
 without it those rows say so. Every ratio compares calls timed round-robin in the same loop
 (fastact._bench.measure: warm-up, median of samples), fastact and its competitor writing into
 preallocated outputs of the same size where the competitor can; PyTorch runs on 1 thread
-except where a row says otherwise. A benchmark, not a test: nothing here asserts.
+except where a row says otherwise. The 1 Mi arrays start at one offset in their pages
+(_placed: no 4K aliasing between out and an input). A benchmark, not a test: nothing here
+asserts.
 
 The rows come from the catalogue (fastact._catalogue.ROWS) and the rows' benchmark data
 (fastact._bench.bench_data: the rows' bench data), so a new function gets its rows
@@ -185,12 +187,30 @@ def _measured(rows, target_ns):
     return rows
 
 
+PAGE_OFFSET = 64  # bytes: where the 1 Mi arrays x, g and o start in their pages (_placed)
+
+
+def _placed(values):
+    """A copy of 1-D `values` that starts PAGE_OFFSET bytes into a page. x, g and o all do, so
+    that out never lies just after an input modulo 4096 bytes, where loads wait on stores
+    (4K aliasing: float32 relu 0.62-0.80x np.copyto there against 0.97-1.02 elsewhere on AMD
+    EPYC Zen 2, np.copyto and np.multiply not alike; docs/performance.md, bench/aliasing.py).
+    Arrays from np.empty land at whatever offset the allocator's history gives, so without
+    this a row could meet its target in one run and miss it in the next."""
+    nbytes = values.size * values.itemsize
+    buf = np.empty(nbytes + 8192, np.uint8)
+    start = (-buf.ctypes.data) % 4096 + PAGE_OFFSET
+    a = buf[start:start + nbytes].view(values.dtype)
+    a[:] = values
+    return a
+
+
 def _dtype_rows(torch, dt, n):
     rows = []
     rng = np.random.default_rng(0)
-    x = (4 * rng.standard_normal(n)).astype(dt)
-    g = rng.standard_normal(n).astype(dt)
-    o = np.empty_like(x)
+    x = _placed((4 * rng.standard_normal(n)).astype(dt))
+    g = _placed(rng.standard_normal(n).astype(dt))
+    o = _placed(np.empty(n, dt))
     w = np.linspace(0.05, 0.3, _bench.CHANNELS).astype(dt)
     channel_shape = (n // _bench.ROW, _bench.CHANNELS, _bench.ROW // _bench.CHANNELS)
     flat = {"x": x, "g": g, "o": o}

@@ -3,6 +3,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import targets  # noqa: E402  (bench/targets.py)
 
@@ -108,3 +110,12 @@ def test_in_cache_verdicts(monkeypatch):
     bare = row(1.0)
     bare.in_cache = None
     assert targets.in_cache_verdict(bare, 1) is None
+
+
+def test_the_1_mi_arrays_start_at_one_offset_in_their_pages():
+    # (no 4K aliasing between out and an input: targets._placed)
+    for dt in (np.float32, np.float64):
+        values = np.arange(1000, dtype=dt)
+        a = targets._placed(values)
+        assert a.ctypes.data % 4096 == targets.PAGE_OFFSET and np.array_equal(a, values)
+        assert a.dtype == dt and a.flags.c_contiguous and a.flags.writeable
