@@ -97,14 +97,13 @@ class _Elementwise(_dispatch.Bound, Activation):
         return type(self)._backward(grad, x, out=out, **kw, **self.params)
 
     def __reduce__(self):
-        return _rebuild, (type(self).__name__, dict(self.params))
+        return _rebuild, (type(self), dict(self.params))
 
 
-def _rebuild(cls_name, params):
-    """An object from its class name and parameters (pickle, copy of the bound objects)."""
-    import fastact
-    return getattr(fastact, cls_name)(**params)
-
+def _rebuild(cls, params):
+    """An object from its class and parameters (pickle, copy of the bound objects: made again
+    by the constructor, which binds the kernel)."""
+    return cls(**params)
 
 
 def bind_params(row, args, params):

@@ -392,3 +392,17 @@ def test_bound_gate_objects_equal_the_functions(name):
                 assert _outcome(lambda: obj.forward(*a)) == y
                 assert _outcome(lambda: obj.backward(grad, *a)) == _outcome(
                     lambda: b(grad, *a, out=None, **kw))
+
+
+class _MyGELU(fastact.GELU):
+    """A user's subclass (module level: pickled by reference)."""
+
+
+def test_a_subclass_pickles_as_itself():
+    import pickle
+
+    obj = _MyGELU(approximate="tanh")
+    twin = pickle.loads(pickle.dumps(obj))
+    x = np.linspace(-3, 3, 13)
+    assert type(twin) is _MyGELU and twin.params == {"approximate": "tanh"}
+    assert twin(x).tobytes() == fastact.gelu(x, approximate="tanh").tobytes()
