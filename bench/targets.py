@@ -70,6 +70,9 @@ import fastact
 from fastact import _bench
 from fastact import _catalogue as cat
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aliasing  # noqa: E402  (bench/aliasing.py: arrays at an offset in their pages)
+
 MI = 1 << 20
 # elements of the in-cache timings of a memory-bound row (in_cache_verdict): the marginal
 # speed from 1 Ki to 16 Ki elements (the call overhead cancels), whose arrays (at most 128 KB
@@ -197,10 +200,7 @@ def _placed(values):
     EPYC Zen 2, np.copyto and np.multiply not alike; docs/performance.md, bench/aliasing.py).
     Arrays from np.empty land at whatever offset the allocator's history gives, so without
     this a row could meet its target in one run and miss it in the next."""
-    nbytes = values.size * values.itemsize
-    buf = np.empty(nbytes + 8192, np.uint8)
-    start = (-buf.ctypes.data) % 4096 + PAGE_OFFSET
-    a = buf[start:start + nbytes].view(values.dtype)
+    a = aliasing.placed(values.size, values.dtype, PAGE_OFFSET)
     a[:] = values
     return a
 

@@ -49,6 +49,11 @@ class Activation:
         args = ", ".join("%s=%r" % kv for kv in self.params.items())
         return "%s(%s)" % (type(self).__name__, args)
 
+    def __reduce__(self):
+        # (pickle, copy: made again by the constructor, which checks the parameters and binds
+        # the kernel of the compiled bases; a subclass comes back as itself)
+        return _rebuild, (type(self), dict(self.params))
+
     def __eq__(self, other):
         if type(self) is not type(other):
             return NotImplemented
@@ -96,13 +101,9 @@ class _Elementwise(_dispatch.Bound, Activation):
         kw = {} if y is None else {"y": y}
         return type(self)._backward(grad, x, out=out, **kw, **self.params)
 
-    def __reduce__(self):
-        return _rebuild, (type(self), dict(self.params))
-
 
 def _rebuild(cls, params):
-    """An object from its class and parameters (pickle, copy of the bound objects: made again
-    by the constructor, which binds the kernel)."""
+    """An object from its class and parameters (Activation.__reduce__)."""
     return cls(**params)
 
 
@@ -191,8 +192,6 @@ class _Normalized(_dispatch.BoundAxis, Activation):
     """A function along an axis: forward (also the call) and the vector-Jacobian product from
     y, by the compiled base class (fastact._dispatch.BoundAxis) with the axis bound once."""
 
-    _forward = _backward = None
-
     @classmethod
     def _defaults(cls):
         return (("axis", -1),)
@@ -202,7 +201,6 @@ class _Normalized(_dispatch.BoundAxis, Activation):
         self.params = _Params(axis=axis)
         self._bind(self.name, axis)
 
-    __reduce__ = _Elementwise.__reduce__
 
 
 class _Gate(_dispatch.BoundGate, Activation):
@@ -236,7 +234,6 @@ class _Gate(_dispatch.BoundGate, Activation):
     def _backward_slow(self, grad, arrays, out):
         return type(self)._backward(grad, *arrays, out=out, **self.params)
 
-    __reduce__ = _Elementwise.__reduce__
 
 
 def _class(row):
@@ -253,11 +250,12 @@ def _class(row):
     namespace = {
         "name": row.name,
         "__doc__": "%s: %s.\n\n%s" % (row.cls, row.summary, base.__doc__.strip()),
-        "_forward": staticmethod(fns[0]),
-        "_backward": staticmethod(fns[-1]),
         "__module__": "fastact",
         "__qualname__": row.cls,
     }
+    if row.kind != "axis":  # (the axis objects call the kernels through BoundAxis)
+        namespace["_forward"] = staticmethod(fns[0])
+        namespace["_backward"] = staticmethod(fns[-1])
     if row.kind == "gate":
         namespace["_halves"] = row.halves
         namespace["_activation"] = row.activation

@@ -406,3 +406,16 @@ def test_a_subclass_pickles_as_itself():
     x = np.linspace(-3, 3, 13)
     assert type(twin) is _MyGELU and twin.params == {"approximate": "tanh"}
     assert twin(x).tobytes() == fastact.gelu(x, approximate="tanh").tobytes()
+
+
+def test_a_per_channel_object_pickles_with_its_weight():
+    import copy
+    import pickle
+
+    obj = fastact.PReLU(weight=np.array([0.1, 0.2, 0.3]), axis=0)
+    x = -np.ones((3, 4))
+    for twin in (pickle.loads(pickle.dumps(obj)), copy.deepcopy(obj)):
+        assert type(twin) is fastact.PReLU and twin == obj
+        assert twin(x).tobytes() == obj(x).tobytes()
+    twin.weight = np.array([1.0, 2.0, 3.0])  # (its weight stays settable, apart from obj's)
+    assert np.array_equal(obj.weight, [0.1, 0.2, 0.3])
