@@ -31,7 +31,7 @@ def loops():
 def test_every_narrow_kernel_has_a_vector_loop(loops):
     expected = {(r.name, p, s) for r in cat.kernel_rows() if r.kind == "elementwise"
                 for p in r.passes if r.narrow(p) for s in ("f32", "f64")}
-    found = {(name, p, s) for name, p, s, reg, n, _ in loops if n > 0}
+    found = {(name, p, s) for name, p, s, reg, n, *_ in loops if n > 0}
     assert found == expected
 
 
@@ -39,3 +39,39 @@ def test_loops_take_one_comparison_per_condition(loops):
     # at most two bounds and the NaN test (relu6', hardsigmoid', sparse_sigmoid' and the clamp's)
     slow = [r for r in loops if r[5] > 3]
     assert not slow, slow
+
+
+@pytest.fixture(scope="module")
+def all_loops(loops):
+    return select_count.loops(narrow_only=False)
+
+
+def test_clamps_to_hidden_constants_are_max_and_min(all_loops):
+    """Each clamp of a formula to K_f32 / K_f64 is one max or min instruction in the loops of
+    both widths (_math.pxd.tp, before fabs: GCC 12 emits them only for a bound it cannot see;
+    hardsigmoid took 11 instructions per vector with literal bounds, 6 with K's). Fails when
+    a compiler sees through K: the clamps become compares and blends again."""
+    clamped = [r for r in all_loops if r[7] > 0]
+    assert {r[0] for r in clamped} >= {"hardsigmoid", "sparse_sigmoid"}  # (the parser works)
+    slow = [r for r in clamped if r[4] > 0 and r[6] < r[7]]
+    assert not slow, slow
+
+
+def test_clamp_parser_counts_called_blocks():
+    blocks = select_count.formula_blocks()
+    row = cat.BY_NAME["sparse_plus"]
+    # the derivative is sparse_sigmoid's clamp to [0, 1]; the forward clamps x to [-1, 1]
+    assert select_count.clamps(row, "derivative", blocks) == 2
+    assert select_count.clamps(row, "forward", blocks) == 2
+    assert select_count.clamps(cat.BY_NAME["relu"], "forward", blocks) == 0
+
+
+def test_placement_lists_every_vector_loop(loops):
+    """--placement: every elementwise kernel pass and dtype has a loop at the avx512 level,
+    of a plausible size (its placement in a 64-byte line decides a short loop's speed on
+    AMD Zen 2: docs/performance.md, code placement)."""
+    rows = select_count.placement("avx512")
+    expected = {(r.name, p, s) for r in cat.kernel_rows() if r.kind == "elementwise"
+                for p in r.passes for s in ("f32", "f64")}
+    assert {(n, p, s) for n, p, s, *_ in rows} == expected
+    assert all(8 <= size < 4096 and 0 <= off < 64 for *_, size, off in rows)

@@ -141,16 +141,6 @@ class Row:
                     parameters (celu at alpha = 1 is elu at alpha = 1): the calls run that
                     row's kernels, its bits and speed (the general formula of x / alpha costs
                     celu 1.6x elu's time, float32)
-    runs_as         (row name, {parameter: value}), every real parameter of that row: a
-                    parameter-free row whose calls run that row's kernels with those values
-                    (relu6 is hardtanh(0, 6), bit for bit in every pass). GCC 12 turns a clamp
-                    to a bound held in a register into one max or min instruction, but to a
-                    constant into compares and blends (`x < 0 ? 0 : x` with 0 a literal: a
-                    compare and an AND; relu6's nested clamp: 3 compares, a mask and a blend):
-                    relu6 forward ran 0.82x np.copyto at 1 Mi float32 where hardtanh ran 0.95
-                    (AMD EPYC Zen 2, avx2, 1 thread; docs/performance.md, piecewise
-                    functions). The row's own formula stays: the gate kernels use it
-                    (tests/test_catalogue.py checks the two agree).
     gain            the recommended initialisation gain of ``torch.nn.init.calculate_gain``
                     (fastact.init): a number, or a function of the parameter (None: the
                     default) for a row whose gain depends on it (leaky_relu); None: PyTorch
@@ -171,7 +161,7 @@ class Row:
                  params=(), rules=(), cost="memory", memory_passes=("backward_y",), tail=(),
                  wide=(), own_backward=True, prepare=False, bounds=None, bench=None, aliases=(),
                  passes=PASSES, log_domain=False, negate=False, simplex=False, gain=None,
-                 activation=None, halves=False, same_as=None, runs_as=None):
+                 activation=None, halves=False, same_as=None):
         self.name, self.kind, self.summary, self.cls, self.torch = name, kind, summary, cls, torch
         self.derivative, self.backward_y = derivative, backward_y
         self.params, self.rules = tuple(params), tuple(rules)
@@ -190,8 +180,6 @@ class Row:
         self.activation, self.halves = activation, halves
         self.same_as = same_as
         assert same_as is None or set(same_as[1]) <= set(self.param_names), name
-        self.runs_as = runs_as
-        assert runs_as is None or (not params and kind == "elementwise"), name
         self.aliases = tuple(aliases)
         self.passes = tuple(passes) if kind == "elementwise" else ()
         assert cost in ("memory", "arith", "exp")
@@ -495,7 +483,6 @@ ROWS = (
         derivative="1 on (0, 6), 0 elsewhere (0 at the kinks 0 and 6)",
         backward_y="1 where 0 < y < 6",
         own_backward=False, cls="ReLU6", torch="F.relu6(x)", bounds=EXACT_BOUNDS,
-        runs_as=("hardtanh", {"min_val": 0.0, "max_val": 6.0}),
         bench={
             ("numpy", "forward"): (None, "np.clip(x, 0, 6, out=o)"),
             ("torch", "forward"): ("F.relu6(x)", "F.relu6(tx)"),

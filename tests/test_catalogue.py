@@ -403,40 +403,29 @@ def test_same_as_is_the_other_function(row, dtype):
             assert f(x, **near).tobytes() != h(x, **near).tobytes()
 
 
-RUNS_AS = [r for r in EW if r.runs_as]
-
-
-@pytest.mark.parametrize("row", RUNS_AS, ids=lambda r: r.name)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_runs_as_is_the_other_function_and_the_row_formula(row, dtype):
-    """A row's runs_as (relu6 runs hardtanh's kernels at min_val=0, max_val=6): every pass
-    gives the other row's bits at those values, on signed zeros, the kinks, subnormals,
-    infinities and NaN; and the row's own formula, which the gate kernels still use, gives
-    the same values (gated with value 1: 1 * f(gate) is f(gate) exactly)."""
-    other, values = row.runs_as
-    assert not row.params and set(values) == set(cat.row(other).param_names)
+def test_relu6_is_hardtanh_0_6(dtype):
+    """relu6's formulas are hardtanh's with the bounds 0 and 6 from K (_math.pxd.tp): every
+    pass gives hardtanh's bits at min_val=0, max_val=6, on signed zeros, the kinks,
+    subnormals, infinities and NaN; the object and the gate kernels too (gated with value
+    1: 1 * f(gate) is f(gate) exactly)."""
     rng = np.random.default_rng(12)
     info = np.finfo(dtype)
-    kinks = [v for v in values.values()]
+    kinks = [0.0, 6.0]
     x = np.concatenate([rng.normal(0, 4, 5000), kinks, np.nextafter(kinks, np.inf),
                         np.nextafter(kinks, -np.inf),
-                        [0.0, -0.0, np.inf, -np.inf, np.nan, info.tiny / 4, -info.tiny / 4,
-                         info.max, -info.max]]).astype(dtype)
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, info.tiny / 4,
+                         -info.tiny / 4, info.max, -info.max]]).astype(dtype)
     g = rng.normal(0, 1, x.size).astype(dtype)
-    f, h = getattr(fastact, row.name), getattr(fastact, other)
-    y = f(x)
-    pairs = [(y, h(x, **values)),
-             (getattr(fastact, row.name + "_derivative")(x),
-              getattr(fastact, other + "_derivative")(x, **values)),
-             (getattr(fastact, row.name + "_backward")(g, x),
-              getattr(fastact, other + "_backward")(g, x, **values)),
-             (fastact.get(row.name)(x), y)]
-    if row.takes_y:
-        pairs.append((getattr(fastact, row.name + "_backward")(g, y=y),
-                      getattr(fastact, other + "_backward")(g, y=y, **values)))
+    values = {"min_val": 0.0, "max_val": 6.0}
+    y = fastact.relu6(x)
+    pairs = [(y, fastact.hardtanh(x, **values)),
+             (fastact.relu6_derivative(x), fastact.hardtanh_derivative(x, **values)),
+             (fastact.relu6_backward(g, x), fastact.hardtanh_backward(g, x, **values)),
+             (fastact.relu6_backward(g, y=y), fastact.hardtanh_backward(g, y=y, **values)),
+             (fastact.get("relu6")(x), y)]
     for i, (a, b) in enumerate(pairs):
-        assert a.tobytes() == b.tobytes(), (row.name, other, i)
-    if row.name in cat.gate_activations():
-        gated = fastact.gated(np.ones_like(x), x, activation=row.name)
-        assert np.array_equal(gated, y, equal_nan=True)
-        assert np.array_equal(np.signbit(gated), np.signbit(y))
+        assert a.tobytes() == b.tobytes(), i
+    gated = fastact.gated(np.ones_like(x), x, activation="relu6")
+    assert np.array_equal(gated, y, equal_nan=True)
+    assert np.array_equal(np.signbit(gated), np.signbit(y))
