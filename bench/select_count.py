@@ -129,9 +129,9 @@ def clamps(row, pass_, blocks):
     return n
 
 
-def kernel_symbol(table, name, pass_, s, narrow):
+def kernel_symbol(table, name, pass_, s, narrow, level="avx512"):
     suffix = "_%s_%s%s" % (name, pass_, "_narrow_" + s if narrow else "_" + s)
-    hits = [k for k in table if k.endswith("avx512_" + suffix)]
+    hits = [k for k in table if k.endswith(level + "_" + suffix)]
     return hits[0] if hits else None
 
 
@@ -187,9 +187,8 @@ def placement(level):
             continue
         for pass_ in row.passes:
             for s in ("f32", "f64"):
-                suffix = "%s__%s_%s_%s" % (level, row.name, pass_, s)
-                hits = [k for k in table if k.endswith(suffix)]
-                body = main_loop(path, objdump, *table[hits[0]], reg) if hits else []
+                sym = kernel_symbol(table, row.name, pass_, s, False, level)
+                body = [] if sym is None else main_loop(path, objdump, *table[sym], reg)
                 if body:
                     size = body[-1][0] - body[0][0] + 2  # (the jump: 2 bytes at least)
                     rows.append((row.name, pass_, s, size, body[0][0] % 64))
