@@ -79,3 +79,25 @@ def test_sizes():
     for bad in ("0", "-1", "1.5Mi", "1Xi", ""):
         with pytest.raises(ValueError):
             B.parse_size(bad)
+
+
+def test_measure_times_each_fn_after_its_own_call():
+    """Every timed batch follows an untimed call of the same fn, so a fn is never timed from
+    the caches the fn before it in the round left (the round-robin order favoured the second
+    fn on shared arrays). Fails if the sequence ever switches fn straight into a timed batch."""
+    seq = []
+    calls = [(k, lambda k=k: seq.append(k)) for k in "abc"]
+    t = B.measure(calls, target_ns=0, min_samples=4)
+    assert set(t) == set("abc") and all(v.samples >= 4 for v in t.values())
+    # warm-up and calibration calls: a a b b c c; then per sample: one untimed call + a batch
+    rounds = seq[6:]
+    runs, i = [], 0
+    while i < len(rounds):
+        j = i
+        while j < len(rounds) and rounds[j] == rounds[i]:
+            j += 1
+        runs.append((rounds[i], j - i))
+        i = j
+    assert [k for k, _ in runs[:3]] == list("abc")
+    for key, length in runs:
+        assert length == 1 + t[key].batch, (key, length, t[key].batch)
