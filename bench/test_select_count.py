@@ -57,6 +57,18 @@ def test_clamps_to_hidden_constants_are_max_and_min(all_loops):
     assert not slow, slow
 
 
+def test_relu6_clamps_like_hardtanh(all_loops):
+    """relu6 runs hardtanh's formulas with the bounds 0 and 6 read from K (relu6_bounds,
+    _math.pxd.tp): its forward loops take as many max / min as hardtanh's, whose bounds come
+    at run time. Fails when a compiler sees through K and compiles relu6's clamp to compares
+    and blends (as it did with the literals 0 and 6)."""
+    minmax = {(r[0], r[1], r[2], r[3]): r[6] for r in all_loops if r[4] > 0}
+    pairs = [(k, v, minmax.get(("hardtanh",) + k[1:])) for k, v in minmax.items()
+             if k[0] == "relu6" and k[1] == "forward"]
+    assert pairs, sorted(minmax)
+    assert all(v == h and v >= 2 for _, v, h in pairs), pairs
+
+
 def test_clamp_parser_counts_called_blocks():
     blocks = select_count.formula_blocks()
     row = cat.BY_NAME["sparse_plus"]
