@@ -20,7 +20,7 @@ with that choice's bench entries, e.g. its own ("target", pass, choice)).
 Rows (1 Mi elements unless stated; float32 and float64):
   memory-bound forward / derivative    fastact(x, out=o)          >= 0.95 x np.copyto(o, x)
     (elementwise and per-channel rows)
-  memory-bound backward (elementwise)  fastact(g, x|y, out=o)     >= 0.95 x np.multiply(g, x, out=o)
+  memory-bound backward (elementwise)  fastact(g, x|y, out=o)     >= 0.95 x np.multiply(g, x|y, out=o)
   compute-bound rows' passes that are  vs the row's PyTorch entry >= the row's ("target", pass)
     not memory-bound, where the row has (out=: its "torch_out"    (float32, float64); 1 without
     a PyTorch entry                    entry)                     one; 'axis' rows on 1024 x
@@ -48,10 +48,14 @@ model; rows without a model say "no model". A row's models are timed in the same
 its two calls (round-robin, medians), so that a drift of the machine's speed, which on a shared
 VM reached 2x within a minute, moves the kernel, PyTorch and the models alike. (`c_model
 table`, bench/c_model.c built as a program, prints the whole table from a process of its own.)
-A memory-bound row not met is timed again on IN_CACHE elements (in_cache_verdict):
-"compute-bound" where even there the kernel runs below the speed the target needs (its
-arithmetic at this level is the limit, not memory), else "memory-bound" (the memory system,
-or noise: rerun).
+The memory-bound rows get one model each from here (traffic_model): a loop of one operation
+per element over arrays of the row's size, as GCC compiles it (c_model's l_abs for one input,
+l_mul for two): "explained" where even that runs below the speed the target needs (NumPy's
+hand-written loops move this traffic faster than GCC's plain ones; docs/performance.md,
+unrolled loops). A memory-bound row not met otherwise is timed again on IN_CACHE elements
+(in_cache_verdict): "compute-bound" where even there the kernel runs below the speed the
+target needs (its arithmetic at this level is the limit, not memory), else "memory-bound"
+(the memory system, or noise: rerun).
 """
 import argparse
 import ctypes
@@ -92,7 +96,8 @@ class Row:
         self.ratio = None
         self.values = None
         self.issue = True  # (a target of issue 4; False: a guard of our own, counted apart)
-        self.models = None  # a row against PyTorch: {variant: c_model loop} (its cost models)
+        self.models = None  # {variant: c_model loop}: its cost models (traffic_model's too)
+        self.arrays = None  # (g, x, o) of a memory-bound row: where its traffic loop runs
         self.model_speeds = None  # (--model) {c_model loop: G elements/s}, timed with the row
         self.elements = None  # elements a call computes (G elements/s = elements / ns)
         self.verdict = None  # (--model) explain(): (verdict, text) of a target not met
@@ -180,8 +185,14 @@ def _measured(rows, target_ns):
         for loop in (r.models or {}).values() if MODEL_LIB is not None else ():
             i = MODEL_LIB.c_model_find(loop.encode())
             if i >= 0 and loop not in elements:
-                elements[loop] = MODEL_LIB.c_model_run(i)
-                calls.append((loop, functools.partial(MODEL_LIB.c_model_run, i)))
+                if r.arrays is not None:  # (a traffic loop: on the row's own arrays)
+                    g, x, o = (a.ctypes.data for a in r.arrays)
+                    run = functools.partial(MODEL_LIB.c_model_run_on, i, g, x, o,
+                                            r.arrays[1].size)
+                else:
+                    run = functools.partial(MODEL_LIB.c_model_run, i)
+                elements[loop] = run()
+                calls.append((loop, run))
         t = _bench.measure(calls, target_ns, min_samples=5)
         r.values = t["a"].median_ns, t["b"].median_ns
         r.ratio = r.values[1] / r.values[0]  # their time / our time = our speed / theirs
@@ -227,7 +238,6 @@ def _dtype_rows(torch, dt, n):
         shape = (m // _bench.ROW,) + channel_shape[1:]
         small_pc.append(dict({k: v.reshape(shape) for k, v in d.items()}, w=w))
     copy_small = [lambda d=d: np.copyto(d["o"], d["x"]) for d in small]
-    mul_small = [lambda d=d: np.multiply(d["g"], d["x"], out=d["o"]) for d in small]
     for pass_ in ("forward", "derivative"):
         for row in [b for r in cat.ROWS for b in r.bench_rows()]:
             if (row.kind in ("elementwise", "per_channel") and has_pass(row, pass_)
@@ -235,6 +245,7 @@ def _dtype_rows(torch, dt, n):
                 arrays = per_channel if row.kind == "per_channel" else flat
                 rows.append(Row("memory-bound forward/derivative vs np.copyto", what(row, pass_),
                                 dt, ours(row, pass_, arrays), copy, 0.95))
+                rows[-1].models, rows[-1].arrays = traffic_model(1, dt), (g, x, o)
                 if small:
                     rows[-1].in_cache = ([ours(row, pass_, d) for d in (
                         small_pc if row.kind == "per_channel" else small)], copy_small)
@@ -242,12 +253,21 @@ def _dtype_rows(torch, dt, n):
     for row in elementwise():
         for pass_ in ("backward(x)", "backward(y)"):
             if has_pass(row, pass_) and _bench.memory_bound(row, pass_):
-                arrays = dict(flat, y=getattr(fastact, row.name)(x, **row.required_params()))
+                # From y, NumPy multiplies g by y (placed as x is): the same arrays as the
+                # kernel's. With g, x, y and o (16 MiB in float32) the three calls of a round
+                # evicted each other's arrays from this 16 MiB L3, and the kernel, the one
+                # call on y, paid for it (0.86-0.90 where from x 0.91-0.94; AMD EPYC Zen 2).
+                v = x if pass_ == "backward(x)" else _placed(getattr(fastact, row.name)(
+                    x, **row.required_params()))
+                arrays = dict(flat, y=v)
                 rows.append(Row("backward without exp vs np.multiply(g, x, out=)",
-                                what(row, pass_), dt, ours(row, pass_, arrays), mul, 0.95))
-                sa = [dict(d, y=arrays["y"][:d["x"].size].copy()) for d in small]
+                                what(row, pass_), dt, ours(row, pass_, arrays),
+                                mul if v is x else (lambda v=v: np.multiply(g, v, out=o)), 0.95))
+                rows[-1].models, rows[-1].arrays = traffic_model(2, dt), (g, v, o)
+                sa = [dict(d, y=v[:d["x"].size].copy()) for d in small]
                 if small:
-                    rows[-1].in_cache = ([ours(row, pass_, d) for d in sa], mul_small)
+                    rows[-1].in_cache = ([ours(row, pass_, d) for d in sa], [
+                        lambda d=d: np.multiply(d["g"], d["y"], out=d["o"]) for d in sa])
                 rows[-1].elements = n
     if torch is None:
         return rows
@@ -449,6 +469,17 @@ def cost_models(row, pass_, dtype):
     return dict((entry[0] if np.dtype(dtype) == np.float32 else entry[1]) or {}) if entry else {}
 
 
+TRAFFIC_SHARE = 0.95  # a kernel at this share of its traffic loop's speed keeps up with it
+
+
+def traffic_model(inputs, dtype):
+    """{"traffic": c_model loop} of a memory-bound row: one operation per element over the
+    row's arrays, as GCC compiles a plain loop (o = |x| for a pass with one input, o = u * x for
+    one with two), which the kernel's memory traffic cannot beat."""
+    bits = 32 if np.dtype(dtype) == np.float32 else 64
+    return {"traffic": "l_%s%d" % ("abs" if inputs == 1 else "mul", bits)}
+
+
 MODEL_LIB = None  # (--model) bench/c_model.c as a ctypes library: _measured times its loops
 
 
@@ -468,6 +499,8 @@ def model_lib(level):
         lib = ctypes.CDLL(so)
     lib.c_model_find.argtypes, lib.c_model_find.restype = [ctypes.c_char_p], ctypes.c_long
     lib.c_model_run.argtypes, lib.c_model_run.restype = [ctypes.c_long], ctypes.c_long
+    lib.c_model_run_on.argtypes = [ctypes.c_long] + [ctypes.c_void_p] * 3 + [ctypes.c_long]
+    lib.c_model_run_on.restype = ctypes.c_long
     lib.c_model_init()
     return lib, None
 
@@ -505,6 +538,14 @@ def explain(row, speeds):
     if row.met or row.models is None or row.kind != "speedup" or row.values is None:
         return None
     m = {v: speeds[loop] for v, loop in row.models.items() if loop in speeds}
+    if "traffic" in row.models:  # a memory-bound row: else in_cache_verdict says why
+        need = row.target * row.elements / row.values[1]
+        traffic, ours = m.get("traffic"), row.elements / row.values[0]
+        # (explained only where the kernel keeps up with that loop: else its arithmetic counts)
+        if traffic is None or traffic >= need or ours < TRAFFIC_SHARE * traffic:
+            return None
+        return ("explained", "needs %.3g G/s; a plain loop of its traffic (one operation, GCC) "
+                "runs %.3g, the kernel %.3g" % (need, traffic, ours))
     if not m:
         return ("no model", "")
     need = row.target * row.elements / row.values[1]
@@ -607,13 +648,16 @@ def main(argv=None):
     own = [r for r in rows if not r.issue]
     print("\n%d of %d targets met" % (sum(1 for r in issue if r.met), len(issue)))
     if with_model:
-        verdicts = [r.verdict[0] for r in issue if r.verdict]
+        traffic = [r.verdict[0] for r in issue if r.verdict and "traffic" in (r.models or {})]
+        verdicts = [r.verdict[0] for r in issue if r.verdict
+                    and "traffic" not in (r.models or {})]
         print("of the rest, against PyTorch: %d explained by a cost model, %d open, %d without "
-              "a model; memory-bound rows, timed in cache: %d compute-bound there, %d not "
-              "(memory or noise); %d other rows not met (threads, overhead)"
+              "a model; memory-bound rows: %d explained by the plain loop of their traffic, "
+              "and timed in cache, %d compute-bound there, %d not (memory or noise); %d other "
+              "rows not met (threads, overhead)"
               % (verdicts.count("explained"), verdicts.count("open"),
-                 verdicts.count("no model"), verdicts.count("compute-bound"),
-                 verdicts.count("memory-bound"),
+                 verdicts.count("no model"), traffic.count("explained"),
+                 traffic.count("compute-bound"), traffic.count("memory-bound"),
                  sum(1 for r in issue if r.met is False and not r.verdict)))
     if own:
         print("(and %d of %d in-place rows, not issue targets)" % (

@@ -49,6 +49,16 @@ def test_the_models_are_timed_with_their_rows(monkeypatch):
                         assert i >= 0 and lib.c_model_run(i) > 0, (row.name, pass_, dt, loop)
                         named += 1
     assert named >= 40
+    for inputs in (1, 2):  # the memory-bound rows' traffic loops, also on a row's arrays
+        for dt in ("float32", "float64"):
+            loop = targets.traffic_model(inputs, dt)["traffic"]
+            i = lib.c_model_find(loop.encode())
+            assert lib.c_model_run(i) == 1 << 20, loop
+            u, x = np.arange(-5, 6, dtype=dt), np.full(11, -2, dt)
+            o = np.zeros_like(x)
+            assert lib.c_model_run_on(i, u.ctypes.data, x.ctypes.data, o.ctypes.data, 11) == 11
+            assert (o == (2 if inputs == 1 else -2 * u)).all(), (loop, o)
+    assert lib.c_model_run_on(lib.c_model_find(b"softmax_rows64"), 0, 0, 0, 8) == 0
     assert lib.c_model_find(b"no such loop") == -1 and lib.c_model_run(-1) == 0
     assert lib.c_model_run(lib.c_model_find(b"softmax_fastact_rows64")) == 1024 * 1000
     monkeypatch.setattr(targets, "MODEL_LIB", lib)
@@ -57,6 +67,12 @@ def test_the_models_are_timed_with_their_rows(monkeypatch):
     targets._measured([r], 2_000_000)
     assert set(r.model_speeds) == {"l_exp32"} and r.model_speeds["l_exp32"] > 0
     assert r.values[0] > 0 and r.values[1] > 0
+    # a memory-bound row's traffic loop runs on the row's arrays (r.arrays: g, x, o)
+    g, x, o = np.ones(4096, np.float32), np.full(4096, 3, np.float32), np.zeros(4096, np.float32)
+    r = targets.Row("g", "w", "float32", lambda: None, lambda: None, 0.95)
+    r.models, r.arrays = targets.traffic_model(2, "float32"), (g, x, o)
+    targets._measured([r], 2_000_000)
+    assert r.model_speeds["l_mul32"] > 0 and (o == 3).all()
 
 
 def test_explain_verdicts():
@@ -81,6 +97,25 @@ def test_explain_verdicts():
     no_torch = row(2000.0, 1000.0, 2.0)
     no_torch.models = None
     assert targets.explain(no_torch, {"p": 1.0}) is None
+
+
+def test_traffic_verdicts():
+    """A memory-bound row not met is explained by the plain loop of its traffic only where
+    that loop runs below the speed the target needs and the kernel keeps up with the loop;
+    else explain() leaves it to in_cache_verdict (None)."""
+    def row(ours_ns):
+        # NumPy: 1000 elements in 1000 ns (1 G/s); target 0.95: needs 0.95 G/s
+        r = targets.Row("memory-bound", "w", "float32", None, None, 0.95)
+        r.values, r.ratio, r.elements = (ours_ns, 1000.0), 1000.0 / ours_ns, 1000
+        r.models = targets.traffic_model(2, "float32")
+        return r
+    loop = targets.traffic_model(2, "float32")["traffic"]
+    verdict, text = targets.explain(row(1111.0), {loop: 0.92})  # we run 0.9 G/s
+    assert verdict == "explained" and "runs 0.92" in text and "the kernel 0.9" in text
+    assert targets.explain(row(1111.0), {loop: 0.99}) is None  # the loop would meet it
+    assert targets.explain(row(2000.0), {loop: 0.92}) is None  # we run 0.5: not the traffic
+    assert targets.explain(row(1111.0), {}) is None  # not timed
+    assert targets.explain(row(1000.0), {loop: 0.5}) is None  # met
 
 
 def test_in_cache_verdicts(monkeypatch):
