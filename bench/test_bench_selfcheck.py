@@ -101,3 +101,12 @@ def test_measure_times_each_fn_after_its_own_call():
     assert [k for k, _ in runs[:3]] == list("abc")
     for key, length in runs:
         assert length == 1 + t[key].batch, (key, length, t[key].batch)
+
+
+def test_measure_times_long_calls_without_the_untimed_call(monkeypatch):
+    """A fn whose calibration call took WARM_MAX_NS or more gets no untimed call before its
+    samples (a cold start is a small share of such a call): every visit is its batch alone."""
+    monkeypatch.setattr(B, "WARM_MAX_NS", 0)
+    seq = []
+    t = B.measure([(k, lambda k=k: seq.append(k)) for k in "ab"], target_ns=0, min_samples=3)
+    assert seq[4:] == [k for _ in range(3) for k in "ab" for _ in range(t[k].batch)]

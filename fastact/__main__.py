@@ -549,7 +549,7 @@ def _parser():
         p.add_argument("--threads", type=int, default=1, metavar="N",
                        help="threads for fastact and PyTorch (default: 1)")
         p.add_argument("--quick", action="store_true",
-                       help="about 10 s: 1Mi only (unless --sizes) and fewer repeats")
+                       help="about 1 minute: 1Mi only (unless --sizes) and fewer repeats")
         p.add_argument("--json", metavar="PATH",
                        help="also write the results, machine, versions and settings as JSON")
         p.add_argument("--markdown", action="store_true",

@@ -481,6 +481,11 @@ def mismatch(got, want, dtype):
 
 # --- timing -----------------------------------------------------------------------------------
 MIN_BATCH_NS = 50_000  # calls shorter than this are timed in batches (timer resolution)
+# Calls at least this long skip the untimed call before each sample (measure): what a cold
+# start costs them, refilling the caches from memory (16 MiB in about 1 ms on AMD EPYC Zen 2),
+# is then a few per cent of a sample, and the untimed calls of the slow NumPy references had
+# taken most of `fastact bench`'s time.
+WARM_MAX_NS = 20_000_000
 
 
 def measure(calls_, target_ns, min_samples=3, max_samples=2000, on_warmup=None, on_error=None):
@@ -493,8 +498,9 @@ def measure(calls_, target_ns, min_samples=3, max_samples=2000, on_warmup=None, 
     the caches its own calls leave, as in a loop that calls it again and again, not from what
     the fn timed before it left there (round-robin alone favoured whichever fn ran second on
     the same arrays: fastact's glu, timed after a cost model that streamed 12 MiB of its own,
-    took 1.0 ms there and 0.72-0.76 ms warm, float32 1024 x 2000 on AMD EPYC Zen 2). A fn
-    stops after target_ns of samples and at least min_samples samples.
+    took 1.0 ms there and 0.72-0.76 ms warm, float32 1024 x 2000 on AMD EPYC Zen 2); a fn whose
+    calibration call took WARM_MAX_NS or more is timed without it. A fn stops after target_ns
+    of samples and at least min_samples samples.
     If a warm-up call raises and on_error(key, exc) returns True, that fn is left out;
     otherwise the exception propagates. Returns {key: Timing}.
     """
@@ -517,12 +523,13 @@ def measure(calls_, target_ns, min_samples=3, max_samples=2000, on_warmup=None, 
             fn()
             once = max(clock() - t0, 1)
             batch = max(1, min(10_000, -(-MIN_BATCH_NS // once)))
-            state[key] = (fn, batch, [], [0])
+            state[key] = (fn, batch, [], [0], once < WARM_MAX_NS)
         pending = list(state)
         while pending:
             for key in list(pending):
-                fn, batch, samples, total = state[key]
-                fn()  # (untimed: its own cache state, see above)
+                fn, batch, samples, total, warm = state[key]
+                if warm:
+                    fn()  # (untimed: its own cache state, see above)
                 t0 = clock()
                 for _ in range(batch):
                     fn()
@@ -538,7 +545,7 @@ def measure(calls_, target_ns, min_samples=3, max_samples=2000, on_warmup=None, 
             gc.enable()
     return {
         key: Timing(statistics.median(samples), len(samples), batch)
-        for key, (fn, batch, samples, _) in state.items()
+        for key, (fn, batch, samples, *_) in state.items()
     }
 
 
