@@ -88,7 +88,7 @@ def main_loop(path, objdump, start, end, reg):
 MATH_TP = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "fastact",
                        "_kernels", "_math.pxd.tp")
 # a clamp to one of the hidden constants: `K_{{S}}.zero if K_{{S}}.zero > u else u` or
-# `K_{{S}}.six if r > K_{{S}}.six else r`
+# `K_{{S}}.one if K_{{S}}.one < r else r` (or with the comparison the other way round)
 _CLAMP = re.compile(r"K_\{\{S\}\}\.\w+ if (?:K_\{\{S\}\}\.\w+ [<>] \w+|\w+ [<>] "
                     r"K_\{\{S\}\}\.\w+) else ")
 _BLOCK = re.compile(r"^cdef inline \{\{T\}\} (\w+)_\{\{S\}\}\(", re.M)
