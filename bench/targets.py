@@ -56,6 +56,10 @@ unrolled loops). A memory-bound row not met otherwise is timed again on IN_CACHE
 (in_cache_verdict): "compute-bound" where even there the kernel runs below the speed the
 target needs (its arithmetic at this level is the limit, not memory), else "memory-bound"
 (the memory system, or noise: rerun).
+The piecewise rows whose arithmetic bounds them (session 16) also have the catalogue's models,
+run on the row's arrays as the traffic loop is: "explained" where the plain formula (no
+compensation) runs below the speed the target needs, or where the formula at its bounds does
+and the kernel keeps up with it (the target conflicts with the bound).
 """
 import argparse
 import ctypes
@@ -245,7 +249,8 @@ def _dtype_rows(torch, dt, n):
                 arrays = per_channel if row.kind == "per_channel" else flat
                 rows.append(Row("memory-bound forward/derivative vs np.copyto", what(row, pass_),
                                 dt, ours(row, pass_, arrays), copy, 0.95))
-                rows[-1].models, rows[-1].arrays = traffic_model(1, dt), (g, x, o)
+                rows[-1].models = dict(traffic_model(1, dt), **cost_models(row, pass_, dt))
+                rows[-1].arrays = (g, x, o)
                 if small:
                     rows[-1].in_cache = ([ours(row, pass_, d) for d in (
                         small_pc if row.kind == "per_channel" else small)], copy_small)
@@ -263,7 +268,8 @@ def _dtype_rows(torch, dt, n):
                 rows.append(Row("backward without exp vs np.multiply(g, x, out=)",
                                 what(row, pass_), dt, ours(row, pass_, arrays),
                                 mul if v is x else (lambda v=v: np.multiply(g, v, out=o)), 0.95))
-                rows[-1].models, rows[-1].arrays = traffic_model(2, dt), (g, v, o)
+                rows[-1].models = dict(traffic_model(2, dt), **cost_models(row, pass_, dt))
+                rows[-1].arrays = (g, v, o)
                 sa = [dict(d, y=v[:d["x"].size].copy()) for d in small]
                 if small:
                     rows[-1].in_cache = ([ours(row, pass_, d) for d in sa], [
@@ -541,11 +547,19 @@ def explain(row, speeds):
     if "traffic" in row.models:  # a memory-bound row: else in_cache_verdict says why
         need = row.target * row.elements / row.values[1]
         traffic, ours = m.get("traffic"), row.elements / row.values[0]
-        # (explained only where the kernel keeps up with that loop: else its arithmetic counts)
-        if traffic is None or traffic >= need or ours < TRAFFIC_SHARE * traffic:
-            return None
-        return ("explained", "needs %.3g G/s; a plain loop of its traffic (one operation, GCC) "
-                "runs %.3g, the kernel %.3g" % (need, traffic, ours))
+        plain, formula = m.get("plain"), m.get("formula")
+        # (explained by a loop the kernel keeps up with: else its own arithmetic counts)
+        if traffic is not None and traffic < need and ours >= TRAFFIC_SHARE * traffic:
+            return ("explained", "needs %.3g G/s; a plain loop of its traffic (one operation, "
+                    "GCC) runs %.3g, the kernel %.3g" % (need, traffic, ours))
+        if plain is not None and plain < need:  # (no formula of the row's shape would do)
+            return ("explained", "needs %.3g G/s; the plain formula (GCC) runs %.3g, the "
+                    "kernel %.3g" % (need, plain, ours))
+        if formula is not None and formula < need and ours >= TRAFFIC_SHARE * formula:
+            return ("explained", "needs %.3g G/s; the formula at its bounds (GCC) runs %.3g%s, "
+                    "the kernel %.3g" % (need, formula, " (plain %.3g)" % plain
+                                         if plain is not None else "", ours))
+        return None
     if not m:
         return ("no model", "")
     need = row.target * row.elements / row.values[1]
@@ -652,9 +666,9 @@ def main(argv=None):
         verdicts = [r.verdict[0] for r in issue if r.verdict
                     and "traffic" not in (r.models or {})]
         print("of the rest, against PyTorch: %d explained by a cost model, %d open, %d without "
-              "a model; memory-bound rows: %d explained by the plain loop of their traffic, "
-              "and timed in cache, %d compute-bound there, %d not (memory or noise); %d other "
-              "rows not met (threads, overhead)"
+              "a model; memory-bound rows: %d explained by a loop of their traffic or their "
+              "formula, and timed in cache, %d compute-bound there, %d not (memory or noise); "
+              "%d other rows not met (threads, overhead)"
               % (verdicts.count("explained"), verdicts.count("open"),
                  verdicts.count("no model"), traffic.count("explained"),
                  traffic.count("compute-bound"), traffic.count("memory-bound"),

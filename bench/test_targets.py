@@ -42,7 +42,8 @@ def test_the_models_are_timed_with_their_rows(monkeypatch):
             for dt in ("float32", "float64"):
                 models = targets.cost_models(row, pass_, dt)
                 if models:
-                    assert targets.vs_torch(row, pass_), (row.name, pass_)
+                    assert targets.vs_torch(row, pass_) or targets._bench.memory_bound(
+                        row, pass_), (row.name, pass_)
                     assert set(models) <= {"plain", "formula"}, (row.name, pass_, models)
                     for loop in models.values():
                         i = lib.c_model_find(loop.encode())
@@ -75,6 +76,49 @@ def test_the_models_are_timed_with_their_rows(monkeypatch):
     assert r.model_speeds["l_mul32"] > 0 and (o == 3).all()
 
 
+def memory_models():
+    """(row, pass, dtype, models) of each memory-bound pass with catalogue models."""
+    for row in [b for r in targets.cat.ROWS for b in r.bench_rows()]:
+        for pass_ in targets._bench.PASSES:
+            for dt in ("float32", "float64"):
+                models = targets.cost_models(row, pass_, dt)
+                if models and targets._bench.memory_bound(row, pass_):
+                    yield row, pass_, dt, models
+
+
+def test_the_formula_models_are_the_kernels_formulas():
+    """A memory-bound pass's "formula" loop (bench/c_model.c, run on the row's arrays) computes
+    what the kernel computes, bit for bit (NaN as NaN), on values across the kinks, the
+    extremes and the zeros, at the row's default parameters: the model times the kernel's own
+    formula, not a cheaper one. Its "plain" loop runs too (n elements)."""
+    lib, why_not = targets.model_lib(targets.fastact.config()["isa"])
+    assert why_not is None, why_not
+    checked = 0
+    for row, pass_, dt, models in memory_models():
+        assert set(models) <= {"plain", "formula"}, (row.name, pass_, models)
+        info = np.finfo(dt)
+        x = np.concatenate([np.linspace(-7, 7, 561), [0.0, -0.0, np.inf, -np.inf, np.nan,
+                            info.max, -info.max, info.tiny, -info.tiny, 1e-30, 3e19]]).astype(dt)
+        with np.errstate(over="ignore"):  # (the neighbours of the largest values: inf)
+            x = np.concatenate([x, np.nextafter(x, np.inf), np.nextafter(x, -np.inf)])
+        g = np.resize(np.array([1.0, -2.5, 0.0, -0.0, 3e-30, 1e30, np.inf, np.nan], dt), x.size)
+        y = getattr(targets.fastact, row.name)(x, **row.required_params())
+        v = y if pass_ == "backward(y)" else x
+        o = np.empty_like(x)
+        targets.ours(row, pass_, {"x": x, "g": g, "y": y, "o": o})()
+        for variant, loop in models.items():
+            got = np.full_like(x, 7.0)
+            i = lib.c_model_find(loop.encode())
+            assert lib.c_model_run_on(i, g.ctypes.data, v.ctypes.data, got.ctypes.data,
+                                      x.size) == x.size, loop
+            if variant == "formula":
+                same = ((got == o) & (np.signbit(got) == np.signbit(o))
+                        | np.isnan(got) & np.isnan(o))
+                assert same.all(), (row.name, pass_, dt, loop, x[~same], got[~same], o[~same])
+                checked += 1
+    assert checked >= 14
+
+
 def test_explain_verdicts():
     """explain(): a target not met is explained where a model runs below the speed it needs,
     open where the models reach it; met rows, rows not against PyTorch and rows whose loops
@@ -101,8 +145,10 @@ def test_explain_verdicts():
 
 def test_traffic_verdicts():
     """A memory-bound row not met is explained by the plain loop of its traffic only where
-    that loop runs below the speed the target needs and the kernel keeps up with the loop;
-    else explain() leaves it to in_cache_verdict (None)."""
+    that loop runs below the speed the target needs and the kernel keeps up with the loop, by
+    its catalogue models where the plain formula runs below that speed, or the formula at its
+    bounds does and the kernel keeps up with it; else explain() leaves it to in_cache_verdict
+    (None)."""
     def row(ours_ns):
         # NumPy: 1000 elements in 1000 ns (1 G/s); target 0.95: needs 0.95 G/s
         r = targets.Row("memory-bound", "w", "float32", None, None, 0.95)
@@ -116,6 +162,17 @@ def test_traffic_verdicts():
     assert targets.explain(row(2000.0), {loop: 0.92}) is None  # we run 0.5: not the traffic
     assert targets.explain(row(1111.0), {}) is None  # not timed
     assert targets.explain(row(1000.0), {loop: 0.5}) is None  # met
+    # a row with the catalogue's models too: explained where the plain formula runs below
+    # 0.95 G/s, or the formula at its bounds does and the kernel keeps up with it
+    slow = row(1250.0)  # we run 0.8 G/s
+    slow.models = dict(slow.models, plain="p", formula="f")
+    verdict, text = targets.explain(slow, {loop: 1.2, "p": 0.9, "f": 0.85})
+    assert verdict == "explained" and "plain formula (GCC) runs 0.9," in text
+    verdict, text = targets.explain(slow, {loop: 1.2, "p": 1.1, "f": 0.82})
+    assert verdict == "explained" and "bounds (GCC) runs 0.82 (plain 1.1)" in text
+    assert targets.explain(slow, {loop: 1.2, "p": 1.1, "f": 0.9}) is None  # 0.8 < 0.95 x 0.9
+    assert targets.explain(slow, {loop: 1.2, "p": 1.1, "f": 1.0}) is None  # the formula does
+    assert targets.explain(slow, {loop: 1.2}) is None  # not timed
 
 
 def test_in_cache_verdicts(monkeypatch):

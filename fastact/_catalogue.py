@@ -390,8 +390,11 @@ Keys and values
 ("model", pass): (float32 models, float64 models)
     the cost models of the pass in bench/c_model.c (``bench/targets.py --model``), each None or
     {"plain": loop, "formula": loop}: the names of c_model's loops that model the plain formula
-    (without the compensation the accuracy bounds need) and the kernel's formula. Only for
-    passes with a row against PyTorch (bench/targets.py), as "target".
+    (without the compensation the accuracy bounds need) and the kernel's formula (_models
+    names a pair that exists in both dtypes). For passes with a row against PyTorch
+    (bench/targets.py), as "target", and for memory-bound passes whose arithmetic keeps them
+    below np.copyto / np.multiply: their loops run on the row's arrays, and a "formula" loop
+    computes the kernel's values (bench/test_targets.py checks them against the kernel).
 ("overhead", pass): (label, expression)
     bench/targets.py's 16-element rows: the NumPy call (in place, evaluated by timeit with x, g,
     y2 and np) whose call time fastact's in-place call of that pass must not exceed (a row
@@ -447,6 +450,12 @@ _SELU = {"scale": "1.0507009873554804934193349852946",
          "alpha": "1.6732632423543772848170429916717"}
 _SELU_ALPHA, _SELU_SCALE = "1.6732632423543772", "1.0507009873554805"
 
+def _models(**stems):
+    """A ("model", pass) entry whose loops exist in both dtypes: {variant: stem} ->
+    ({variant: "l_<stem>32"}, {variant: "l_<stem>64"}) (bench/c_model.c's names)."""
+    return tuple({v: "l_%s%d" % (stem, bits) for v, stem in stems.items()} for bits in (32, 64))
+
+
 EXACT_BOUNDS = {"forward": 0, "derivative": 0, "backward": 0}
 SMOOTH_BOUNDS = {"forward": 2, "derivative": 4, "backward": 4}
 
@@ -484,6 +493,7 @@ ROWS = (
         backward_y="1 where 0 < y < 6",
         own_backward=False, cls="ReLU6", torch="F.relu6(x)", bounds=EXACT_BOUNDS,
         bench={
+            ("model", "derivative"): _models(formula="band06_d"),
             ("numpy", "forward"): (None, "np.clip(x, 0, 6, out=o)"),
             ("torch", "forward"): ("F.relu6(x)", "F.relu6(tx)"),
             ("torch", "backward(x)"): ("aten.hardtanh_backward(g, x, 0, 6)",
@@ -500,6 +510,7 @@ ROWS = (
         own_backward=False, cls="Hardtanh",
         torch="F.hardtanh(x, min_val=min_val, max_val=max_val)", bounds=EXACT_BOUNDS,
         bench={
+            ("model", "derivative"): _models(formula="band_d"),
             ("numpy", "forward"): (None, "np.clip(x, min_val, max_val, out=o)"),
             ("torch", "forward"): ("F.hardtanh(x)", "F.hardtanh(tx)"),
             ("torch", "backward(x)"): ("aten.hardtanh_backward(g, x, -1, 1)",
@@ -511,6 +522,7 @@ ROWS = (
         own_backward=False, cls="Hardsigmoid", torch="F.hardsigmoid(x)",
         bounds={"forward": 2, "derivative": 0, "backward": 1},
         bench={
+            ("model", "forward"): _models(plain="hsg_plain", formula="hsg_fastact"),
             ("numpy", "forward"): (
                 "np.clip(x + 3, 0, 6) / 6, ufuncs into o",
                 "(np.add(x, 3, out=o), np.clip(o, 0, 6, out=o), np.divide(o, 6, out=o))[-1]"),
@@ -524,6 +536,9 @@ ROWS = (
         wide=("forward", "derivative", "backward_x"),
         bounds={"forward": 2, "derivative": 1, "backward": 2}, passes=PASSES[:3],
         bench={
+            ("model", "forward"): _models(plain="hsw_plain", formula="hsw_fastact"),
+            ("model", "derivative"): _models(plain="hswd_plain", formula="hswd_fastact"),
+            ("model", "backward(x)"): _models(plain="hswb_plain", formula="hswb_fastact"),
             ("numpy", "forward"): (
                 "x * np.clip(x + 3, 0, 6) / 6, ufuncs into o",
                 "(np.add(x, 3, out=o), np.clip(o, 0, 6, out=o), np.multiply(o, x, out=o),"
@@ -611,6 +626,7 @@ ROWS = (
         cls="ReLUSquared", torch="torch.square(F.relu(x))", wide=("backward_y",),
         bounds={"forward": 0, "derivative": 0, "backward": 1},
         bench={
+            ("model", "backward(y)"): _models(formula="rsqby"),
             ("numpy", "forward"): ("np.square(np.maximum(x, 0)), ufuncs into o",
                                    "(np.maximum(x, 0, out=o), np.square(o, out=o))[-1]"),
             ("torch", "forward"): ("torch.square(F.relu(x))", "torch.square(F.relu(tx))"),
@@ -621,6 +637,7 @@ ROWS = (
         cls="Softsign", torch="F.softsign(x)", bounds=SMOOTH_BOUNDS, cost="arith",
         wide=("backward_y",),
         bench={
+            ("model", "backward(y)"): _models(plain="ssby_plain", formula="ssby_fastact"),
             ("model", "forward"): ({"plain": "l_softsign32"}, {"plain": "l_softsign64"}),
             ("numpy", "forward"): (
                 "x / (1 + np.abs(x)), ufuncs into o",
@@ -649,6 +666,8 @@ ROWS = (
         wide=("forward", "derivative", "backward_x"),
         bounds={"forward": 2, "derivative": 0, "backward": 2}, passes=PASSES[:3],
         bench={
+            ("model", "forward"): _models(plain="spl_plain", formula="spl_fastact"),
+            ("model", "backward(x)"): _models(formula="splb"),
             ("numpy", "forward"): (
                 "np.where(x >= 1, x, np.clip(x + 1, 0, 2) ** 2 / 4)",
                 "np.where(x >= 1, x, np.square(np.clip(x + 1, 0, 2)) * 0.25)"),
