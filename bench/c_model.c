@@ -550,12 +550,14 @@ static inline double mul_f64(double u, double x) { return u * x; }
 LOOP(l_abs32, float, abs_f32) LOOP(l_abs64, double, abs_f64)
 LOOP2(l_mul32, float, mul_f32) LOOP2(l_mul64, double, mul_f64)
 
-/* The piecewise rows that stay short of np.copyto / np.multiply at 1 Mi float32 because of
- * their arithmetic (session 16; bench/targets.py's in-cache verdict "compute-bound"). Each
- * has two models, run like the traffic loops on the row's own arrays:
- * "plain": the formula with no compensation, each kink a select, constants rounded (1/6,
- *   1/3), as cheap as this level compiles it; where even that runs below the target, the
- *   target asks for more than the row's arithmetic allows here, whatever its accuracy;
+/* The piecewise rows that stay short of np.copyto / np.multiply at 1 Mi float32 and run
+ * below the target's speed in cache too (session 16; bench/targets.py's in-cache verdict
+ * "compute-bound"). Each has one or two models, run like the traffic loops on the row's own
+ * arrays:
+ * "plain": the formula with no compensation, clamps as max and min, the other kinks as
+ *   selects, constants rounded (1/6, 1/3), as cheap as this level compiles it; where even
+ *   that runs below the target, the target asks for more than the row's arithmetic allows
+ *   here, whatever its accuracy;
  * "formula": the kernel's formula in _math.pxd.tp, operation for operation (Fast2Sum terms,
  *   hi + lo constants, the same selects), the work its bound costs.
  * The bounds of the clamps come from memory (K's fields, a parameter struct in the kernels):
@@ -563,12 +565,12 @@ LOOP2(l_mul32, float, mul_f32) LOOP2(l_mul64, double, mul_f64)
  * to compares and a blend instead of a max and a min). */
 float pw_lo32 = -1.f, pw_hi32 = 1.f, pw_zero32 = 0.f, pw_six32 = 6.f;
 double pw_lo64 = -1.0, pw_hi64 = 1.0, pw_zero64 = 0.0, pw_six64 = 6.0;
-#define PIECEWISE(S, T, FM, ABS, SQRT, SIXTH, SIXTH_DN, SIXTH_LO, THIRD, THIRD_LO) \
+#define PIECEWISE(S, T, FM, ABS, SQRT, SIXTH, SIXTH_DN, SIXTH_DN_LO, THIRD, THIRD_LO) \
 static inline T hsw_plain_##S(T x) {  /* x clamp(x + 3, 0, 6) (1/6) */ \
     T c = x + (T)3; c = c < pw_zero##S ? pw_zero##S : c; c = c > pw_six##S ? pw_six##S : c; \
     return x * c * (T)SIXTH; } \
 static inline T hsw_fastact_##S(T x) { \
-    T p = x * (x + (T)3), r = FM(p, (T)SIXTH_DN, p * (T)SIXTH_LO); \
+    T p = x * (x + (T)3), r = FM(p, (T)SIXTH_DN, p * (T)SIXTH_DN_LO); \
     r = x <= (T)-3 ? (T)0 : r; return x >= (T)3 ? x : r; } \
 static inline T hswd_plain_##S(T x) { \
     T r = FM(x, (T)THIRD, (T)0.5); r = x <= (T)-3 ? (T)0 : r; return x >= (T)3 ? (T)1 : r; } \
@@ -587,6 +589,8 @@ static inline T band_d_##S(T x) {  /* 1 inside (lo, hi), 0 outside and at the en
     T d = (x > pw_lo##S) & (x < pw_hi##S) ? (T)1 : (T)0; return x != x ? x : d; } \
 static inline T band06_d_##S(T x) {  /* the same on (0, 6) */ \
     T d = (x > pw_zero##S) & (x < pw_six##S) ? (T)1 : (T)0; return x != x ? x : d; } \
+static inline T band_half_d_##S(T x) {  /* 1/2 on (-1, 1), literal bounds as the kernel's */ \
+    T d = (x > (T)-1) & (x < (T)1) ? (T)0.5 : (T)0; return x != x ? x : d; } \
 static inline T spl_plain_##S(T x) {  /* max(((c + 1) / 2)^2, x), c = clamp(x, -1, 1) */ \
     T c = pw_lo##S > x ? pw_lo##S : x; c = pw_hi##S < c ? pw_hi##S : c; \
     T h = (c + (T)1) * (T)0.5, r = h * h; return r > x ? r : x; } \
@@ -612,6 +616,7 @@ LOOP(l_hsw_plain##S, T, hsw_plain_##S) LOOP(l_hsw_fastact##S, T, hsw_fastact_##S
 LOOP(l_hswd_plain##S, T, hswd_plain_##S) LOOP(l_hswd_fastact##S, T, hswd_fastact_##S) \
 LOOP(l_hsg_plain##S, T, hsg_plain_##S) LOOP(l_hsg_fastact##S, T, hsg_fastact_##S) \
 LOOP(l_band_d##S, T, band_d_##S) LOOP(l_band06_d##S, T, band06_d_##S) \
+LOOP(l_band_half_d##S, T, band_half_d_##S) \
 LOOP(l_spl_plain##S, T, spl_plain_##S) \
 LOOP(l_spl_fastact##S, T, spl_fastact_##S) LOOP2(l_splb##S, T, splb_##S) \
 LOOP2(l_ssby_plain##S, T, ssby_plain_##S) \
@@ -892,12 +897,12 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M1D(l_gelud_fastact64),
     M1F(l_hsw_plain32), M1F(l_hsw_fastact32), M1F(l_hswd_plain32), M1F(l_hswd_fastact32),
     M1F(l_hsg_plain32), M1F(l_hsg_fastact32), M1F(l_band_d32), M1F(l_band06_d32),
-    M1F(l_spl_plain32), M1F(l_spl_fastact32),
+    M1F(l_band_half_d32), M1F(l_spl_plain32), M1F(l_spl_fastact32),
     M2F(l_splb32), M2F(l_ssby_plain32), M2F(l_ssby_fastact32),
     M2F(l_rsqby32), M2F(l_hswb_plain32), M2F(l_hswb_fastact32),
     M1D(l_hsw_plain64), M1D(l_hsw_fastact64), M1D(l_hswd_plain64), M1D(l_hswd_fastact64),
     M1D(l_hsg_plain64), M1D(l_hsg_fastact64), M1D(l_band_d64), M1D(l_band06_d64),
-    M1D(l_spl_plain64), M1D(l_spl_fastact64),
+    M1D(l_band_half_d64), M1D(l_spl_plain64), M1D(l_spl_fastact64),
     M2D(l_splb64), M2D(l_ssby_plain64), M2D(l_ssby_fastact64),
     M2D(l_rsqby64), M2D(l_hswb_plain64), M2D(l_hswb_fastact64),
     MRF("softmax_rows", softmax_rows_sum), MRD("softmax_rows64", softmax_rows_f64),

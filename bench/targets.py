@@ -101,7 +101,7 @@ class Row:
         self.values = None
         self.issue = True  # (a target of issue 4; False: a guard of our own, counted apart)
         self.models = None  # {variant: c_model loop}: its cost models (traffic_model's too)
-        self.arrays = None  # (g, x, o) of a memory-bound row: where its traffic loop runs
+        self.arrays = None  # (g, x, o) of a memory-bound row: where its model loops run
         self.model_speeds = None  # (--model) {c_model loop: G elements/s}, timed with the row
         self.elements = None  # elements a call computes (G elements/s = elements / ns)
         self.verdict = None  # (--model) explain(): (verdict, text) of a target not met
@@ -189,7 +189,7 @@ def _measured(rows, target_ns):
         for loop in (r.models or {}).values() if MODEL_LIB is not None else ():
             i = MODEL_LIB.c_model_find(loop.encode())
             if i >= 0 and loop not in elements:
-                if r.arrays is not None:  # (a traffic loop: on the row's own arrays)
+                if r.arrays is not None:  # (a memory-bound row's loops: on its own arrays)
                     g, x, o = (a.ctypes.data for a in r.arrays)
                     run = functools.partial(MODEL_LIB.c_model_run_on, i, g, x, o,
                                             r.arrays[1].size)
@@ -469,8 +469,8 @@ MODEL_COMMON = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-ma
 
 
 def cost_models(row, pass_, dtype):
-    """{variant: c_model loop} of a (row, pass) against PyTorch at a dtype (the catalogue's
-    ("model", pass) entry; {} without one)."""
+    """{variant: c_model loop} of a (row, pass) at a dtype (the catalogue's ("model", pass)
+    entry: a pass against PyTorch, or a memory-bound one; {} without one)."""
     entry = _bench.bench_data(row).get(("model", pass_))
     return dict((entry[0] if np.dtype(dtype) == np.float32 else entry[1]) or {}) if entry else {}
 
@@ -540,7 +540,10 @@ def explain(row, speeds):
     (row.models, timed: speeds {loop: G elements/s}): "explained" where a model runs below the
     speed the target needs (PyTorch's speed times the target: the plain formula, or the
     kernel's formula at its bounds), "open" where the models reach it (then how close the
-    kernel comes), "no model"; None for a met row or one that is not against PyTorch."""
+    kernel comes), "no model"; None for a met row or one without models. A memory-bound row
+    (a traffic loop among its models) is explained only by a loop the kernel keeps up with
+    (TRAFFIC_SHARE of its speed: the traffic loop, else the formula's, or the plain one where
+    it has no formula loop); otherwise None, and in_cache_verdict says why."""
     if row.met or row.models is None or row.kind != "speedup" or row.values is None:
         return None
     m = {v: speeds[loop] for v, loop in row.models.items() if loop in speeds}
@@ -552,10 +555,12 @@ def explain(row, speeds):
         if traffic is not None and traffic < need and ours >= TRAFFIC_SHARE * traffic:
             return ("explained", "needs %.3g G/s; a plain loop of its traffic (one operation, "
                     "GCC) runs %.3g, the kernel %.3g" % (need, traffic, ours))
-        if plain is not None and plain < need:  # (no formula of the row's shape would do)
+        # (the kernel keeps up with its formula's loop, or with the plain one if that is all)
+        keeps_up = ours >= TRAFFIC_SHARE * (formula if formula is not None else plain or 0)
+        if plain is not None and plain < need and keeps_up:  # (a formula of its shape misses)
             return ("explained", "needs %.3g G/s; the plain formula (GCC) runs %.3g, the "
                     "kernel %.3g" % (need, plain, ours))
-        if formula is not None and formula < need and ours >= TRAFFIC_SHARE * formula:
+        if formula is not None and formula < need and keeps_up:
             return ("explained", "needs %.3g G/s; the formula at its bounds (GCC) runs %.3g%s, "
                     "the kernel %.3g" % (need, formula, " (plain %.3g)" % plain
                                          if plain is not None else "", ours))
@@ -592,7 +597,7 @@ def main(argv=None):
                     help="comma-separated catalogue rows: only their rows (default: all)")
     ap.add_argument("--model", action="store_true",
                     help="run bench/c_model.c's cost models (needs a C compiler) and explain "
-                         "the rows against PyTorch that are not met")
+                         "the rows not met (against PyTorch, and the memory-bound ones)")
     args = ap.parse_args(argv)
     if args.functions:  # (this process only: the row generators read cat.ROWS)
         names = {n.strip() for n in args.functions.split(",") if n.strip()}

@@ -116,7 +116,8 @@ def test_the_formula_models_are_the_kernels_formulas():
                         | np.isnan(got) & np.isnan(o))
                 assert same.all(), (row.name, pass_, dt, loop, x[~same], got[~same], o[~same])
                 checked += 1
-    assert checked >= 14
+    # (the eleven passes of session 16 in both dtypes: an entry lost from the catalogue fails)
+    assert checked == 22
 
 
 def test_explain_verdicts():
@@ -166,8 +167,9 @@ def test_traffic_verdicts():
     # 0.95 G/s, or the formula at its bounds does and the kernel keeps up with it
     slow = row(1250.0)  # we run 0.8 G/s
     slow.models = dict(slow.models, plain="p", formula="f")
-    verdict, text = targets.explain(slow, {loop: 1.2, "p": 0.9, "f": 0.85})
+    verdict, text = targets.explain(slow, {loop: 1.2, "p": 0.9, "f": 0.82})
     assert verdict == "explained" and "plain formula (GCC) runs 0.9," in text
+    assert targets.explain(slow, {loop: 1.2, "p": 0.9, "f": 0.85}) is None  # 0.8 < 0.95 x 0.85
     verdict, text = targets.explain(slow, {loop: 1.2, "p": 1.1, "f": 0.82})
     assert verdict == "explained" and "bounds (GCC) runs 0.82 (plain 1.1)" in text
     assert targets.explain(slow, {loop: 1.2, "p": 1.1, "f": 0.9}) is None  # 0.8 < 0.95 x 0.9

@@ -391,10 +391,10 @@ Keys and values
     the cost models of the pass in bench/c_model.c (``bench/targets.py --model``), each None or
     {"plain": loop, "formula": loop}: the names of c_model's loops that model the plain formula
     (without the compensation the accuracy bounds need) and the kernel's formula (_models
-    names a pair that exists in both dtypes). For passes with a row against PyTorch
-    (bench/targets.py), as "target", and for memory-bound passes whose arithmetic keeps them
-    below np.copyto / np.multiply: their loops run on the row's arrays, and a "formula" loop
-    computes the kernel's values (bench/test_targets.py checks them against the kernel).
+    builds {variant: "l_<stem>32"} and {variant: "l_<stem>64"}). For passes with a row
+    against PyTorch (bench/targets.py), and for memory-bound passes whose arithmetic keeps
+    them below np.copyto / np.multiply: their loops run on the row's arrays, and a "formula"
+    loop computes the kernel's values (bench/test_targets.py checks them against the kernel).
 ("overhead", pass): (label, expression)
     bench/targets.py's 16-element rows: the NumPy call (in place, evaluated by timeit with x, g,
     y2 and np) whose call time fastact's in-place call of that pass must not exceed (a row
@@ -677,6 +677,7 @@ ROWS = (
         own_backward=False, cls="SparseSigmoid", torch="none (jax.nn.sparse_sigmoid(x))",
         bounds=EXACT_BOUNDS, passes=PASSES[:3],
         bench={
+            ("model", "derivative"): _models(formula="band_half_d"),
             ("numpy", "forward"): (
                 "np.clip(x + 1, 0, 2) / 2, ufuncs into o",
                 "(np.add(x, 1, out=o), np.clip(o, 0, 2, out=o), np.multiply(o, 0.5, out=o))[-1]"),
