@@ -611,6 +611,19 @@ PIECEWISE(32, float, F, __builtin_fabsf, __builtin_sqrtf, 0.1666666716337204f, 0
           9.934107758624577e-09f, 0.3333333432674408f, -9.934107758624577e-09f)
 PIECEWISE(64, double, D, __builtin_fabs, __builtin_sqrt, 0.16666666666666666, 0.16666666666666666,
           9.25185853854297e-18, 0.3333333333333333, 1.850371707708594e-17)
+/* The backward pass from y of the scaled exponential unit (scale, alpha: the row's constants
+ * as hi + lo): "plain" g scale for y > 0, else g (y + scale alpha); "formula" the kernel's
+ * g (scale_hi + scale_lo) rounded once and y + scale alpha with its lo part (0 where y + hi
+ * is 0: the saturated forward value). */
+#define SCALED_BY(S, T, FM, SC, SC_LO, SA, SA_LO) \
+static inline T sby_plain_##S(T g, T y) { return y > (T)0 ? g * (T)SC : g * (y + (T)SA); } \
+static inline T sby_fastact_##S(T g, T y) { \
+    T t = y + (T)SA; \
+    return y > (T)0 ? FM(g, (T)SC, g * (T)SC_LO) : g * (t != (T)0 ? t + (T)SA_LO : t); }
+SCALED_BY(32, float, F, 1.05070090293884277f, 8.44166407887314632e-08f, 1.75809931755065918f,
+          2.32967174440545932e-08f)
+SCALED_BY(64, double, D, 1.0507009873554805, 3.9874847667154144e-17, 1.7580993408473768,
+          1.41535193800845e-17)
 #define PW_LOOPS(S, T) \
 LOOP(l_hsw_plain##S, T, hsw_plain_##S) LOOP(l_hsw_fastact##S, T, hsw_fastact_##S) \
 LOOP(l_hswd_plain##S, T, hswd_plain_##S) LOOP(l_hswd_fastact##S, T, hswd_fastact_##S) \
@@ -621,7 +634,8 @@ LOOP(l_spl_plain##S, T, spl_plain_##S) \
 LOOP(l_spl_fastact##S, T, spl_fastact_##S) LOOP2(l_splb##S, T, splb_##S) \
 LOOP2(l_ssby_plain##S, T, ssby_plain_##S) \
 LOOP2(l_ssby_fastact##S, T, ssby_fastact_##S) LOOP2(l_rsqby##S, T, rsqby_##S) \
-LOOP2(l_hswb_plain##S, T, hswb_plain_##S) LOOP2(l_hswb_fastact##S, T, hswb_fastact_##S)
+LOOP2(l_hswb_plain##S, T, hswb_plain_##S) LOOP2(l_hswb_fastact##S, T, hswb_fastact_##S) \
+LOOP2(l_sby_plain##S, T, sby_plain_##S) LOOP2(l_sby_fastact##S, T, sby_fastact_##S)
 PW_LOOPS(32, float) PW_LOOPS(64, double)
 
 /* Formula models (session 12): the kernels' fast paths, the work their bounds cost ("formula"
@@ -900,11 +914,13 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M1F(l_band_half_d32), M1F(l_spl_plain32), M1F(l_spl_fastact32),
     M2F(l_splb32), M2F(l_ssby_plain32), M2F(l_ssby_fastact32),
     M2F(l_rsqby32), M2F(l_hswb_plain32), M2F(l_hswb_fastact32),
+    M2F(l_sby_plain32), M2F(l_sby_fastact32),
     M1D(l_hsw_plain64), M1D(l_hsw_fastact64), M1D(l_hswd_plain64), M1D(l_hswd_fastact64),
     M1D(l_hsg_plain64), M1D(l_hsg_fastact64), M1D(l_band_d64), M1D(l_band06_d64),
     M1D(l_band_half_d64), M1D(l_spl_plain64), M1D(l_spl_fastact64),
     M2D(l_splb64), M2D(l_ssby_plain64), M2D(l_ssby_fastact64),
     M2D(l_rsqby64), M2D(l_hswb_plain64), M2D(l_hswb_fastact64),
+    M2D(l_sby_plain64), M2D(l_sby_fastact64),
     MRF("softmax_rows", softmax_rows_sum), MRD("softmax_rows64", softmax_rows_f64),
     MRF("log_softmax_rows32", log_softmax_rows_f32), MRD("log_softmax_rows64", log_softmax_rows_f64),
     MRF("log_softmax_fastact_rows32", log_softmax_fastact_rows32),

@@ -741,6 +741,7 @@ ROWS = (
         cost="exp", tail=("derivative", "backward_x"),
         cls="SELU", gain=0.75, torch="F.selu(x)", bounds=SMOOTH_BOUNDS,
         bench={
+            ("model", "backward(y)"): _models(plain="sby_plain", formula="sby_fastact"),
             ("model", "forward"): ({"plain": "l_elu32"}, {"plain": "l_elu64"}),
             ("model", "backward(x)"): ({"plain": "l_elub32"}, {"plain": "l_elub64"}),
             ("constants", None): _SELU,
