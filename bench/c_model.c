@@ -624,6 +624,31 @@ SCALED_BY(32, float, F, 1.05070090293884277f, 8.44166407887314632e-08f, 1.758099
           2.32967174440545932e-08f)
 SCALED_BY(64, double, D, 1.0507009873554805, 3.9874847667154144e-17, 1.7580993408473768,
           1.41535193800845e-17)
+/* The per-channel rows (x as (outer, 16 channels, 64), bench/targets.py's layout), one
+ * weight per channel in u: the kernel's loops, float32 over a pattern of the 1024 weights of
+ * one (channels, inner) block (one loop per block), float64 over each channel's run of 64
+ * with its weight in a register. "formula": max(x, 0)'s leaky form with slope w (x for x >= 0,
+ * w x below) and its derivative (1 for x > 0, w elsewhere, NaN for NaN). */
+#define PC_CH 16
+#define PC_IN 64
+static inline float pcf_f32(float x, float w) { return x >= 0.f ? x : w * x; }
+static inline double pcf_f64(double x, double w) { return x >= 0.0 ? x : w * x; }
+static inline float pcd_f32(float x, float w) { float d = x > 0.f ? 1.f : w; return x != x ? x : d; }
+static inline double pcd_f64(double x, double w) { double d = x > 0.0 ? 1.0 : w; return x != x ? x : d; }
+#define LOOP_PC32(name, f) \
+    __attribute__((noinline)) static void name(const float* w, const float* x, float* o, long n) { \
+        float pat[PC_CH * PC_IN]; \
+        for (long c = 0; c < PC_CH; c++) for (long j = 0; j < PC_IN; j++) pat[c * PC_IN + j] = w[c]; \
+        for (long i = 0; i < n; i += PC_CH * PC_IN) { \
+            long m = n - i < PC_CH * PC_IN ? n - i : PC_CH * PC_IN; \
+            for (long j = 0; j < m; j++) o[i + j] = f(x[i + j], pat[j]); } }
+#define LOOP_PC64(name, f) \
+    __attribute__((noinline)) static void name(const double* w, const double* x, double* o, long n) { \
+        for (long i = 0, c = 0; i < n; i += PC_IN, c = c + 1 == PC_CH ? 0 : c + 1) { \
+            long m = n - i < PC_IN ? n - i : PC_IN; double wc = w[c]; \
+            for (long j = 0; j < m; j++) o[i + j] = f(x[i + j], wc); } }
+LOOP_PC32(l_pcf32, pcf_f32) LOOP_PC32(l_pcd32, pcd_f32)
+LOOP_PC64(l_pcf64, pcf_f64) LOOP_PC64(l_pcd64, pcd_f64)
 #define PW_LOOPS(S, T) \
 LOOP(l_hsw_plain##S, T, hsw_plain_##S) LOOP(l_hsw_fastact##S, T, hsw_fastact_##S) \
 LOOP(l_hswd_plain##S, T, hswd_plain_##S) LOOP(l_hswd_fastact##S, T, hswd_fastact_##S) \
@@ -915,12 +940,14 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M2F(l_splb32), M2F(l_ssby_plain32), M2F(l_ssby_fastact32),
     M2F(l_rsqby32), M2F(l_hswb_plain32), M2F(l_hswb_fastact32),
     M2F(l_sby_plain32), M2F(l_sby_fastact32),
+    M2F(l_pcf32), M2F(l_pcd32),
     M1D(l_hsw_plain64), M1D(l_hsw_fastact64), M1D(l_hswd_plain64), M1D(l_hswd_fastact64),
     M1D(l_hsg_plain64), M1D(l_hsg_fastact64), M1D(l_band_d64), M1D(l_band06_d64),
     M1D(l_band_half_d64), M1D(l_spl_plain64), M1D(l_spl_fastact64),
     M2D(l_splb64), M2D(l_ssby_plain64), M2D(l_ssby_fastact64),
     M2D(l_rsqby64), M2D(l_hswb_plain64), M2D(l_hswb_fastact64),
     M2D(l_sby_plain64), M2D(l_sby_fastact64),
+    M2D(l_pcf64), M2D(l_pcd64),
     MRF("softmax_rows", softmax_rows_sum), MRD("softmax_rows64", softmax_rows_f64),
     MRF("log_softmax_rows32", log_softmax_rows_f32), MRD("log_softmax_rows64", log_softmax_rows_f64),
     MRF("log_softmax_fastact_rows32", log_softmax_fastact_rows32),

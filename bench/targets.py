@@ -250,7 +250,8 @@ def _dtype_rows(torch, dt, n):
                 rows.append(Row("memory-bound forward/derivative vs np.copyto", what(row, pass_),
                                 dt, ours(row, pass_, arrays), copy, 0.95))
                 rows[-1].models = dict(traffic_model(1, dt), **cost_models(row, pass_, dt))
-                rows[-1].arrays = (g, x, o)
+                # (a per-channel row's loops take its weights as their first input)
+                rows[-1].arrays = (w if row.kind == "per_channel" else g, x, o)
                 if small:
                     rows[-1].in_cache = ([ours(row, pass_, d) for d in (
                         small_pc if row.kind == "per_channel" else small)], copy_small)

@@ -1028,6 +1028,8 @@ ROWS = (
         cls="PReLU", torch="F.prelu(x, weight)",
         bounds={"forward": 1, "derivative": 0, "backward": 1},
         bench={
+            ("model", "forward"): _models(formula="pcf"),
+            ("model", "derivative"): _models(formula="pcd"),
             ("torch", "forward"): ("F.prelu(x, w)", "F.prelu(tx, tw)"),
             ("torch", "backward(x)"): (
                 "aten._prelu_kernel_backward(g, x, w) + sum for grad_w",
