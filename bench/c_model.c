@@ -919,6 +919,14 @@ static void softmax_rows_sum(const float* X, float* O, long rows, long n) { soft
 #define M2D(l) {#l, 4, (void (*)(void))l}
 #define MRF(name, l) {name, 5, (void (*)(void))l}  /* 1024 rows of 1000 */
 #define MRD(name, l) {name, 6, (void (*)(void))l}
+/* the piecewise, scaled-from-y and per-channel loops of session 16, in one dtype */
+#define PW_MODELS(b, M1, M2) \
+    M1(l_hsw_plain##b), M1(l_hsw_fastact##b), M1(l_hswd_plain##b), M1(l_hswd_fastact##b), \
+    M1(l_hsg_plain##b), M1(l_hsg_fastact##b), M1(l_band_d##b), M1(l_band06_d##b), \
+    M1(l_band_half_d##b), M1(l_spl_plain##b), M1(l_spl_fastact##b), M2(l_splb##b), \
+    M2(l_ssby_plain##b), M2(l_ssby_fastact##b), M2(l_rsqby##b), M2(l_hswb_plain##b), \
+    M2(l_hswb_fastact##b), M2(l_sby_plain##b), M2(l_sby_fastact##b), M2(l_pcf##b), \
+    M2(l_pcd##b),
 static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] = {
     M1F(l_exp32), M1F(l_div32), M1F(l_sig32), M1D(l_exp64), M1D(l_div64), M1D(l_sig64),
     M1D(l_sigp64), M1F(l_gelu_t32), M1F(l_gelu_f32), M1F(l_gelu_floor32), M1F(l_gt32),
@@ -934,20 +942,7 @@ static const struct { const char* name; int kind; void (*fn)(void); } MODELS[] =
     M1F(l_tsh_fastact32), M1F(l_mish_fastact32), M1D(l_mish_fastact64),
     M1D(l_mishd_fastact64), M1D(l_tanh_fastact64), M1D(l_gelu_fastact64),
     M1D(l_gelud_fastact64),
-    M1F(l_hsw_plain32), M1F(l_hsw_fastact32), M1F(l_hswd_plain32), M1F(l_hswd_fastact32),
-    M1F(l_hsg_plain32), M1F(l_hsg_fastact32), M1F(l_band_d32), M1F(l_band06_d32),
-    M1F(l_band_half_d32), M1F(l_spl_plain32), M1F(l_spl_fastact32),
-    M2F(l_splb32), M2F(l_ssby_plain32), M2F(l_ssby_fastact32),
-    M2F(l_rsqby32), M2F(l_hswb_plain32), M2F(l_hswb_fastact32),
-    M2F(l_sby_plain32), M2F(l_sby_fastact32),
-    M2F(l_pcf32), M2F(l_pcd32),
-    M1D(l_hsw_plain64), M1D(l_hsw_fastact64), M1D(l_hswd_plain64), M1D(l_hswd_fastact64),
-    M1D(l_hsg_plain64), M1D(l_hsg_fastact64), M1D(l_band_d64), M1D(l_band06_d64),
-    M1D(l_band_half_d64), M1D(l_spl_plain64), M1D(l_spl_fastact64),
-    M2D(l_splb64), M2D(l_ssby_plain64), M2D(l_ssby_fastact64),
-    M2D(l_rsqby64), M2D(l_hswb_plain64), M2D(l_hswb_fastact64),
-    M2D(l_sby_plain64), M2D(l_sby_fastact64),
-    M2D(l_pcf64), M2D(l_pcd64),
+    PW_MODELS(32, M1F, M2F) PW_MODELS(64, M1D, M2D)
     MRF("softmax_rows", softmax_rows_sum), MRD("softmax_rows64", softmax_rows_f64),
     MRF("log_softmax_rows32", log_softmax_rows_f32), MRD("log_softmax_rows64", log_softmax_rows_f64),
     MRF("log_softmax_fastact_rows32", log_softmax_fastact_rows32),
