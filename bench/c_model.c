@@ -603,9 +603,7 @@ static inline T splb_##S(T g, T x) { \
     return g * ((c + (T)1) * (T)0.5); } \
 static inline T ssby_plain_##S(T g, T y) { T w = (T)1 - ABS(y); return g * (w * w); } \
 static inline T ssby_fastact_##S(T g, T y) { \
-    T ay = ABS(y), w = (T)1 - ay, wl = ((T)1 - w) - ay, ww = w * w; \
-    T corr = FM(wl + wl, w, FM(w, w, -ww)), t = ABS(g) == (T)__builtin_inf() ? (T)0 : g * corr; \
-    return __builtin_copysign(FM(g, ww, t), g); } \
+    T ay = ABS(y), w = (T)1 - ay, wl = ((T)1 - w) - ay; return g * FM(w, w, (wl + wl) * w); } \
 static inline T rsqby_##S(T g, T y) { T h = SQRT(y <= (T)0 ? (T)0 : y); return g * (h + h); }
 PIECEWISE(32, float, F, __builtin_fabsf, __builtin_sqrtf, 0.1666666716337204f, 0.1666666567325592f,
           9.934107758624577e-09f, 0.3333333432674408f, -9.934107758624577e-09f)
