@@ -89,8 +89,9 @@ def memory_models():
 def test_the_formula_models_are_the_kernels_formulas():
     """A memory-bound pass's "formula" loop (bench/c_model.c, run on the row's arrays) computes
     what the kernel computes, bit for bit (NaN as NaN), on values across the kinks, the
-    extremes and the zeros, at the row's default parameters: the model times the kernel's own
-    formula, not a cheaper one. Its "plain" loop runs too (n elements)."""
+    extremes and the zeros, at the row's default parameters (a per-channel row in
+    bench/targets.py's layout and weights): the model times the kernel's own formula, not a
+    cheaper one. Its "plain" loop runs too (n elements)."""
     lib, why_not = targets.model_lib(targets.fastact.config()["isa"])
     assert why_not is None, why_not
     checked = 0
@@ -102,15 +103,14 @@ def test_the_formula_models_are_the_kernels_formulas():
         with np.errstate(over="ignore"):  # (the neighbours of the largest values: inf)
             x = np.concatenate([x, np.nextafter(x, np.inf), np.nextafter(x, -np.inf)])
         g = np.resize(np.array([1.0, -2.5, 0.0, -0.0, 3e-30, 1e30, np.inf, np.nan], dt), x.size)
-        o = np.empty_like(x)
         if row.kind == "per_channel":  # (targets' layout and weights; the loops take w as u)
-            x = np.resize(x, 2 * targets._bench.ROW)
+            x = v = np.resize(x, 2 * targets._bench.ROW)
+            o = np.empty_like(x)
             u = np.linspace(0.05, 0.3, targets._bench.CHANNELS).astype(dt)
             shape = (2, targets._bench.CHANNELS, targets._bench.ROW // targets._bench.CHANNELS)
-            o = np.empty_like(x)
             targets.ours(row, pass_, {"x": x.reshape(shape), "w": u, "o": o.reshape(shape)})()
-            v = x
         else:
+            o = np.empty_like(x)
             y = getattr(targets.fastact, row.name)(x, **row.required_params())
             u, v = g, (y if pass_ == "backward(y)" else x)
             targets.ours(row, pass_, {"x": x, "g": g, "y": y, "o": o})()
