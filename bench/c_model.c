@@ -623,9 +623,9 @@ SCALED_BY(32, float, F, 1.05070090293884277f, 8.44166407887314632e-08f, 1.758099
 SCALED_BY(64, double, D, 1.0507009873554805, 3.9874847667154144e-17, 1.7580993408473768,
           1.41535193800845e-17)
 /* The per-channel rows (x as (outer, 16 channels, 64), bench/targets.py's layout), one
- * weight per channel in u: the kernel's loops, float32 over a pattern of the 1024 weights of
- * one (channels, inner) block (one loop per block), float64 over each channel's run of 64
- * with its weight in a register. "formula": max(x, 0)'s leaky form with slope w (x for x >= 0,
+ * weight per channel in u: the kernel's loops, float32 over a pattern of the weights of two
+ * (channels, inner) blocks, 2048 (one loop per two blocks), float64 over each channel's run
+ * of 64 with its weight in a register. "formula": max(x, 0)'s leaky form with slope w (x for x >= 0,
  * w x below) and its derivative (1 for x > 0, w elsewhere, NaN for NaN). */
 #define PC_CH 16
 #define PC_IN 64
@@ -635,10 +635,11 @@ static inline float pcd_f32(float x, float w) { float d = x > 0.f ? 1.f : w; ret
 static inline double pcd_f64(double x, double w) { double d = x > 0.0 ? 1.0 : w; return x != x ? x : d; }
 #define LOOP_PC32(name, f) \
     __attribute__((noinline)) static void name(const float* w, const float* x, float* o, long n) { \
-        float pat[PC_CH * PC_IN]; \
-        for (long c = 0; c < PC_CH; c++) for (long j = 0; j < PC_IN; j++) pat[c * PC_IN + j] = w[c]; \
-        for (long i = 0; i < n; i += PC_CH * PC_IN) { \
-            long m = n - i < PC_CH * PC_IN ? n - i : PC_CH * PC_IN; \
+        float pat[2 * PC_CH * PC_IN]; \
+        for (long c = 0; c < 2 * PC_CH; c++) \
+            for (long j = 0; j < PC_IN; j++) pat[c * PC_IN + j] = w[c % PC_CH]; \
+        for (long i = 0; i < n; i += 2 * PC_CH * PC_IN) { \
+            long m = n - i < 2 * PC_CH * PC_IN ? n - i : 2 * PC_CH * PC_IN; \
             for (long j = 0; j < m; j++) o[i + j] = f(x[i + j], pat[j]); } }
 #define LOOP_PC64(name, f) \
     __attribute__((noinline)) static void name(const double* w, const double* x, double* o, long n) { \
